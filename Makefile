@@ -1,0 +1,29 @@
+# The s390 IOMMU / ISM / VFIO series for Linux 6.1 and its proving ground.
+# See README.md.
+
+.PHONY: all run test check export prepare clean distclean
+
+# The main job: base + series, build, boot, tests, summary.
+all run:
+	@harness/run.sh
+
+# Everything the project checks; the last line is "N passed, N failed".
+test:
+	@harness/test.sh
+
+# checkpatch, regeneration of patches/, per-patch build/warnings/tests.
+check:
+	@harness/check.sh
+
+# Developer loop: write the commits of build/linux back to patches/.
+export:
+	@harness/export.sh
+
+prepare:
+	@harness/deps.sh && harness/prepare.sh
+
+clean:
+	rm -rf build/out build/bisect-out build/results
+
+distclean:
+	rm -rf build

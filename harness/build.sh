@@ -1,0 +1,25 @@
+#!/bin/bash
+# Configure and build the test kernel with kunit.py: the s390 QEMU options of
+# kunit.py, harness/kernel.config and the .kunitconfig files of the series.
+#
+#   build.sh TREE OUT
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+tree=$1 out=$2
+args=(--kunitconfig="$TOP/harness/kernel.config")
+while read -r kc; do
+	case "$kc" in ''|'#'*) continue ;; esac
+	[ -f "$tree/$kc" ] && args+=(--kunitconfig="$tree/$kc")
+done <"$TOP/harness/kunitconfigs"
+
+mkdir -p "$out"
+log=$out/build.log
+if ! (cd "$tree" && python3 tools/testing/kunit/kunit.py build --arch=s390 \
+	--cross_compile="$CROSS_COMPILE" --build_dir="$out" --jobs="$JOBS" \
+	"${args[@]}") >"$log" 2>&1; then
+	echo "error: kernel build failed in $tree; first errors (full log: $log):" >&2
+	grep -m 10 -E 'error:|Error [0-9]|ERROR:|not in .config|missing' "$log" | sed 's/^/    /' >&2 ||
+		tail -n 20 "$log" | sed 's/^/    /' >&2
+	exit 1
+fi

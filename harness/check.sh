@@ -1,0 +1,118 @@
+#!/bin/bash
+# make check: the series as a maintainer receives it.
+#  - checkpatch.pl --strict on every patch
+#  - patches/ is exactly what git format-patch makes of the tree
+#  - every patch, applied in turn, builds, adds no W=1 or sparse (C=2)
+#    warning to the files the series touches, and passes the tests it
+#    and the patches before it add (one QEMU boot per patch)
+# Prints one line per check and a last line "N passed, N failed".
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+"$TOP/harness/deps.sh" || exit 1
+"$TOP/harness/prepare.sh" || exit 1
+
+CHECKS=$RESULTS/checks
+WT=$BUILD/bisect		# worktree that walks the series
+BOUT=$BUILD/bisect-out		# its build, W=1/C=2 and boots
+mkdir -p "$CHECKS"
+passed=0 failed=0
+
+result() {	# result NAME STATUS [DETAIL FILE]
+	if [ "$2" = 0 ]; then
+		passed=$((passed + 1))
+		echo "ok     $1"
+	else
+		failed=$((failed + 1))
+		echo "FAILED $1"
+		[ -n "${3:-}" ] && [ -s "$3" ] && head -n 15 "$3" | sed 's/^/         /'
+	fi
+}
+
+# 1. checkpatch
+for p in $(series_patches); do
+	name=$(basename "$p" .patch)
+	(cd "$TREE" && PATH=/usr/bin:$PATH perl scripts/checkpatch.pl --strict --terse --no-summary \
+		--show-types "$p") >"$CHECKS/$name.checkpatch" 2>&1
+	result "checkpatch --strict $name" $? "$CHECKS/$name.checkpatch"
+done
+
+# 2. patches/ regenerates from the tree without a change
+regen=$(mktemp -d)
+"$TOP/harness/export.sh" "$regen" >/dev/null 2>&1
+diff -ru --exclude=series "$PATCHES" "$regen" >"$CHECKS/regenerate.diff" 2>&1
+result "patches/ is what format-patch makes of build/linux" $? "$CHECKS/regenerate.diff"
+rm -rf "$regen"
+
+# 3. bisectability: build, warnings and tests after every patch
+commits=$(git -C "$TREE" rev-list --reverse base..HEAD)
+files=$(git -C "$TREE" diff --name-only base HEAD -- '*.c' | grep -v '^tools/')
+
+if [ ! -d "$WT" ]; then
+	git -C "$TREE" worktree prune
+	git -C "$TREE" worktree add -q --detach "$WT" base || exit 1
+fi
+
+# Objects of the touched files that the test kernel builds (a test file
+# included from its driver has no object of its own).
+objects() {
+	local f
+	for f in $files; do
+		[ -f "$BOUT/${f%.c}.o" ] && echo "${f%.c}.o"
+	done
+}
+
+warnings() {	# warnings OUTFILE: W=1 and sparse warnings of the touched files
+	local objs
+	objs=$(objects)
+	[ -n "$objs" ] || { : >"$1"; return 0; }
+	# shellcheck disable=SC2086
+	touch $(for o in $objs; do echo "$WT/${o%.o}.c"; done)
+	# shellcheck disable=SC2086
+	make -s -C "$WT" O="$BOUT" -j"$JOBS" W=1 C=1 $objs 2>&1 |
+		grep -E 'warning:|error:' |
+		sed -E -e "s|$WT/||g" -e 's/:[0-9]+:[0-9]+:/:/' -e 's/:[0-9]+:/:/' |
+		sort -u >"$1"
+}
+
+git -C "$WT" checkout -q --detach base
+git -C "$WT" clean -qfdx
+step "building the base in the bisect worktree (full build, then incremental)" >&2
+if "$TOP/harness/build.sh" "$WT" "$BOUT" >"$CHECKS/base.build" 2>&1; then
+	warnings "$CHECKS/base.warnings"
+else
+	result "base builds" 1 "$CHECKS/base.build"
+fi
+
+i=0
+for c in $commits; do
+	i=$((i + 1))
+	subj=$(git -C "$TREE" log -1 --format=%s "$c")
+	tag=$(printf '%04d' $i)
+	git -C "$WT" checkout -q --detach "$c"
+	if ! "$TOP/harness/build.sh" "$WT" "$BOUT" >"$CHECKS/$tag.build" 2>&1; then
+		result "$tag builds: $subj" 1 "$CHECKS/$tag.build"
+		continue
+	fi
+	result "$tag builds: $subj" 0
+
+	warnings "$CHECKS/$tag.warnings"
+	comm -13 "$CHECKS/base.warnings" "$CHECKS/$tag.warnings" >"$CHECKS/$tag.new-warnings"
+	[ ! -s "$CHECKS/$tag.new-warnings" ]
+	result "$tag adds no W=1/sparse warning" $? "$CHECKS/$tag.new-warnings"
+
+	# W=1 C=1 rebuilt the touched objects: bring the image up to date.
+	"$TOP/harness/build.sh" "$WT" "$BOUT" >>"$CHECKS/$tag.build" 2>&1
+	if "$TOP/harness/initramfs.sh" "$WT" "$BOUT" "$BOUT/initramfs.cpio" >"$CHECKS/$tag.tests" 2>&1 &&
+	   "$TOP/harness/boot.sh" "$BOUT/arch/s390/boot/bzImage" "$BOUT/initramfs.cpio" \
+		"$CHECKS/$tag.console.log" >>"$CHECKS/$tag.tests" 2>&1 &&
+	   python3 "$TOP/harness/report.py" "$CHECKS/$tag.console.log" \
+		"$CHECKS/$tag.results" "$WT" >>"$CHECKS/$tag.tests" 2>&1; then
+		result "$tag passes its tests" 0
+	else
+		result "$tag passes its tests" 1 "$CHECKS/$tag.tests"
+	fi
+done
+
+echo "check: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

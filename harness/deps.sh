@@ -1,0 +1,29 @@
+#!/bin/bash
+# Install the Debian packages the harness needs, only those that are missing.
+set -euo pipefail
+
+PKGS=(make gcc gcc-s390x-linux-gnu libc6-dev-s390x-cross qemu-system-misc
+      linux-source-6.1 flex bison bc libelf-dev libssl-dev cpio xz-utils
+      python3 python3-ply python3-git perl git sparse rsync kmod)
+
+missing=()
+for p in "${PKGS[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "deps: installing ${missing[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: missing packages (${missing[*]}) and not root; install them with apt-get" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null ||
+	{ echo "deps: apt-get update failed" >&2; exit 1; }
+if ! apt-get install -y -qq --no-install-recommends "${missing[@]}" >build-deps.log 2>&1; then
+	echo "deps: apt-get install failed; last lines of the log:" >&2
+	tail -n 20 build-deps.log >&2
+	exit 1
+fi
+rm -f build-deps.log

@@ -1,0 +1,30 @@
+#!/bin/bash
+# make test: the main job and make check; ends with "N passed, N failed".
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+"$TOP/harness/run.sh"
+run_rc=$?
+mkdir -p "$RESULTS"
+"$TOP/harness/check.sh" 2>&1 | tee "$RESULTS/check.log"
+check_rc=${PIPESTATUS[0]}
+
+count() {	# count FIELD: from the main job's summary and the check log
+	python3 - "$RESULTS/summary.json" "$1" <<'PY'
+import json, sys
+try:
+    print(json.load(open(sys.argv[1]))[sys.argv[2]])
+except Exception:
+    print(0)
+PY
+}
+p=$(count passed) f=$(count failed)
+[ $run_rc -ne 0 ] && [ "$f" -eq 0 ] && f=1	# the job failed before its tests
+cp=0 cf=0
+if [ -f "$RESULTS/check.log" ]; then
+	cp=$(sed -n 's/^check: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$RESULTS/check.log")
+	cf=$(sed -n 's/^check: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$RESULTS/check.log")
+fi
+[ $check_rc -ne 0 ] && [ "${cf:-0}" -eq 0 ] && cf=1
+echo "$((p + ${cp:-0})) passed, $((f + ${cf:-0})) failed"
+[ $run_rc -eq 0 ] && [ $check_rc -eq 0 ]
