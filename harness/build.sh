@@ -6,14 +6,14 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-tree=$1 out=$2
+mkdir -p "$2"
+tree=$(cd "$1" && pwd) out=$(cd "$2" && pwd)
 args=(--kunitconfig="$TOP/harness/kernel.config")
 while read -r kc; do
 	case "$kc" in ''|'#'*) continue ;; esac
 	[ -f "$tree/$kc" ] && args+=(--kunitconfig="$tree/$kc")
 done <"$TOP/harness/kunitconfigs"
 
-mkdir -p "$out"
 log=$out/build.log
 if ! (cd "$tree" && python3 tools/testing/kunit/kunit.py build --arch=s390 \
 	--cross_compile="$CROSS_COMPILE" --build_dir="$out" --jobs="$JOBS" \

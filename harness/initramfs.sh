@@ -6,7 +6,8 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-TREE=$1 OUT=$2 initrd=$3
+mkdir -p "$2"
+TREE=$(cd "$1" && pwd) OUT=$(cd "$2" && pwd) initrd=$3
 guest=$OUT/guest
 mkdir -p "$guest"
 
@@ -15,7 +16,7 @@ ${CROSS_COMPILE}gcc -static -O2 -Wall -Wextra -Werror \
 
 # The selftests of the series, when it has them (not on the bare base).
 progs=()
-if [ -d "$TREE/tools/testing/selftests/iommu" ]; then
+if [ -f "$TREE/tools/testing/selftests/iommu/Makefile" ]; then
 	make -s -C "$TREE" O="$OUT" headers >/dev/null
 	make -s -C "$TREE/tools/testing/selftests" O="$OUT" TARGETS=iommu \
 		LDFLAGS=-static >"$guest/selftests-build.log" 2>&1 ||
@@ -30,7 +31,6 @@ fi
 	echo "nod /dev/console 0600 0 0 c 5 1"
 	echo "dir /proc 0755 0 0"
 	echo "dir /sys 0755 0 0"
-	echo "dir /tmp 1777 0 0"
 	echo "dir /tests 0755 0 0"
 	echo "file /init $guest/init 0755 0 0"
 	for p in "${progs[@]}"; do

@@ -173,7 +173,6 @@ int main(void)
 	mount_or_warn("sysfs", "/sys", "sysfs");
 	mount_or_warn("devtmpfs", "/dev", "devtmpfs");
 	mount_or_warn("debugfs", "/sys/kernel/debug", "debugfs");
-	mount_or_warn("tmpfs", "/tmp", "tmpfs");
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	setenv("PATH", "/tests:/", 1);
 
