@@ -1,7 +1,7 @@
 # The s390 IOMMU / ISM / VFIO series for Linux 6.1 and its proving ground.
 # See README.md.
 
-.PHONY: all run test check export prepare clean distclean
+.PHONY: all run test check prove export prepare clean distclean
 
 # The main job: base + series, build, boot, tests, summary.
 all run:
@@ -14,6 +14,10 @@ test:
 # checkpatch, regeneration of patches/, per-patch build/warnings/tests.
 check:
 	@harness/check.sh
+
+# Undo each fix on top of the series and show which tests catch it.
+prove:
+	@harness/prove.sh
 
 # Developer loop: write the commits of build/linux back to patches/.
 export:

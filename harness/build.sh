@@ -9,15 +9,15 @@ set -euo pipefail
 mkdir -p "$2"
 tree=$(cd "$1" && pwd) out=$(cd "$2" && pwd)
 args=(--kunitconfig="$TOP/harness/kernel.config")
-while read -r kc; do
-	case "$kc" in ''|'#'*) continue ;; esac
-	[ -f "$tree/$kc" ] && args+=(--kunitconfig="$tree/$kc")
-done <"$TOP/harness/kunitconfigs"
+kunitconfigs=$(series_kunitconfigs "$tree") || exit 1
+for kc in $kunitconfigs; do
+	args+=(--kunitconfig="$kc")
+done
 
 log=$out/build.log
 if ! (cd "$tree" && python3 tools/testing/kunit/kunit.py build --arch=s390 \
 	--cross_compile="$CROSS_COMPILE" --build_dir="$out" --jobs="$JOBS" \
-	"${args[@]}") >"$log" 2>&1; then
+	"${args[@]}") >"$log" 2>&1 </dev/null; then
 	echo "error: kernel build failed in $tree; first errors (full log: $log):" >&2
 	grep -m 10 -E 'error:|Error [0-9]|ERROR:|not in .config|missing' "$log" | sed 's/^/    /' >&2 ||
 		tail -n 20 "$log" | sed 's/^/    /' >&2

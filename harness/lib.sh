@@ -28,3 +28,19 @@ die() {
 step() {
 	echo "==> $*"
 }
+
+# The .kunitconfig files of the suites that the kernel tree $1 defines,
+# one per line. Fails, naming it, if a suite's .kunitconfig is missing.
+series_kunitconfigs() {
+	local tree=$1 sym kc
+	while read -r sym kc; do
+		case "$sym" in ''|'#'*) continue ;; esac
+		grep -rqs --include='Kconfig*' "^config $sym\$" "$tree/arch/s390" \
+			"$tree/drivers/iommu" "$tree/drivers/vfio" || continue
+		[ -f "$tree/$kc" ] || {
+			echo "error: the tree defines $sym but has no $kc" >&2
+			return 1
+		}
+		echo "$tree/$kc"
+	done <"$TOP/harness/kunitconfigs"
+}
