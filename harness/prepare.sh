@@ -37,6 +37,9 @@ unpack_base() {
 			commit -q -m "Linux 6.1.$sublevel ($BASE_PKG $ver)"
 		git tag base
 		git checkout -q -b series
+		# git am needs a committer; the patches keep their authors.
+		git config user.name "$(git config user.name || echo 'series harness')"
+		git config user.email "$(git config user.email || echo 'harness@localhost')"
 		# Let git see new files: drop the packaging rule from the
 		# working copy only, and keep git from reporting that change.
 		sed -i -e '/^\/\*$/d' -e '/^!\/debian\/$/d' .gitignore
@@ -77,6 +80,7 @@ restore_cover_description() {
 	[ -f "$cover" ] || return 0
 	awk '
 		/^Subject: / { sub(/^Subject: (\[[^]]*\] )?/, ""); subj = $0; next }
+		subj != "" && !body && /^ / { subj = subj $0; next }	# folded
 		subj != "" && !body && /^$/ { body = 1; print subj; print ""; next }
 		body && /^[^ ].* \([0-9]+\):$/ { exit }
 		body { print }
