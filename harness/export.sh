@@ -16,7 +16,12 @@ git -C "$TREE" config branch.series.description >/dev/null ||
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-git -C "$TREE" -c core.abbrev=12 format-patch -q --zero-commit --cover-letter \
+# The cover letter is signed by the author of the newest patch, not by
+# whoever runs this, so that every machine makes the same file.
+git -C "$TREE" -c core.abbrev=12 \
+	-c user.name="$(git -C "$TREE" log -1 --format=%an HEAD)" \
+	-c user.email="$(git -C "$TREE" log -1 --format=%ae HEAD)" \
+	format-patch -q --zero-commit --cover-letter \
 	--cover-from-description=subject --subject-prefix="PATCH 6.1" \
 	--no-signature -o "$tmp" base..HEAD
 # The cover letter is dated when it is made; date it like the newest patch
