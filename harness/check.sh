@@ -13,8 +13,6 @@ set -uo pipefail
 "$TOP/harness/prepare.sh" || exit 1
 
 CHECKS=$RESULTS/checks
-WT=$BUILD/bisect		# worktree that walks the series
-BOUT=$BUILD/bisect-out		# its build, W=1/C=2 and boots
 mkdir -p "$CHECKS"
 passed=0 failed=0
 
@@ -65,10 +63,7 @@ rm -rf "$regen"
 commits=$(git -C "$TREE" rev-list --reverse base..HEAD)
 files=$(git -C "$TREE" diff --name-only base HEAD -- '*.c' | grep -v '^tools/')
 
-if [ ! -d "$WT" ]; then
-	git -C "$TREE" worktree prune
-	git -C "$TREE" worktree add -q --detach "$WT" base || exit 1
-fi
+ensure_worktree base || exit 1
 
 # Objects of the touched files that the test kernel builds (a test file
 # included from its driver has no object of its own).
@@ -120,11 +115,8 @@ for c in $commits; do
 
 	# W=1 C=1 rebuilt the touched objects: bring the image up to date.
 	"$TOP/harness/build.sh" "$WT" "$BOUT" >>"$CHECKS/$tag.build" 2>&1
-	if "$TOP/harness/initramfs.sh" "$WT" "$BOUT" "$BOUT/initramfs.cpio" >"$CHECKS/$tag.tests" 2>&1 &&
-	   "$TOP/harness/boot.sh" "$BOUT/arch/s390/boot/bzImage" "$BOUT/initramfs.cpio" \
-		"$CHECKS/$tag.console.log" >>"$CHECKS/$tag.tests" 2>&1 &&
-	   python3 "$TOP/harness/report.py" "$CHECKS/$tag.console.log" \
-		"$CHECKS/$tag.results" "$WT" >>"$CHECKS/$tag.tests" 2>&1; then
+	if test_kernel "$WT" "$BOUT" "$CHECKS/$tag.console.log" "$CHECKS/$tag.results" \
+		>"$CHECKS/$tag.tests" 2>&1; then
 		result "$tag passes its tests" 0
 	else
 		result "$tag passes its tests" 1 "$CHECKS/$tag.tests"

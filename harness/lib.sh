@@ -44,3 +44,23 @@ series_kunitconfigs() {
 		echo "$tree/$kc"
 	done <"$TOP/harness/kunitconfigs"
 }
+
+# The worktree that make check and make prove walk, and its build.
+WT=$BUILD/bisect
+BOUT=$BUILD/bisect-out
+
+ensure_worktree() {	# ensure_worktree REV: create it at REV if missing
+	[ -d "$WT" ] && return 0
+	git -C "$TREE" worktree prune
+	git -C "$TREE" worktree add -q --detach "$WT" "$1"
+}
+
+# Pack the selftests of TREE with the kernel built in OUT, boot it with the
+# console to CONSOLE and report the results into RESULTS_DIR. Fails if any
+# step or any test does.
+test_kernel() {	# test_kernel TREE OUT CONSOLE RESULTS_DIR
+	"$TOP/harness/initramfs.sh" "$1" "$2" "$2/initramfs.cpio" &&
+		"$TOP/harness/boot.sh" "$2/arch/s390/boot/bzImage" "$2/initramfs.cpio" \
+			"$3" ${KERNEL_ARGS:-} &&
+		python3 "$TOP/harness/report.py" "$3" "$4" "$1"
+}

@@ -10,13 +10,8 @@ set -uo pipefail
 "$TOP/harness/prepare.sh" || exit 1
 
 PROVE=$RESULTS/prove
-WT=$BUILD/bisect
-BOUT=$BUILD/bisect-out
 mkdir -p "$PROVE"
-if [ ! -d "$WT" ]; then
-	git -C "$TREE" worktree prune
-	git -C "$TREE" worktree add -q --detach "$WT" HEAD || exit 1
-fi
+ensure_worktree HEAD || exit 1
 head=$(git -C "$TREE" rev-parse HEAD)
 table=$PROVE/table.md
 echo "| fix | tests that fail without it |" >"$table"
@@ -45,11 +40,7 @@ while IFS='|' read -r subject file script <&3; do
 	if ! "$TOP/harness/build.sh" "$WT" "$BOUT" >"$PROVE/$i.log" 2>&1; then
 		failing="(does not build)"
 	else
-		"$TOP/harness/initramfs.sh" "$WT" "$BOUT" "$BOUT/initramfs.cpio" >>"$PROVE/$i.log" 2>&1
-		"$TOP/harness/boot.sh" "$BOUT/arch/s390/boot/bzImage" "$BOUT/initramfs.cpio" \
-			"$PROVE/$i.console.log" >>"$PROVE/$i.log" 2>&1
-		python3 "$TOP/harness/report.py" "$PROVE/$i.console.log" "$res" "$WT" \
-			>>"$PROVE/$i.log" 2>&1
+		test_kernel "$WT" "$BOUT" "$PROVE/$i.console.log" "$res" >>"$PROVE/$i.log" 2>&1
 		failing=$(python3 - "$res/summary.json" <<'PY'
 import json, sys
 try:
