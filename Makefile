@@ -1,7 +1,7 @@
 # The s390 IOMMU / ISM / VFIO series for Linux 6.1 and its proving ground.
 # See README.md.
 
-.PHONY: all run test check prove export prepare clean distclean
+.PHONY: all run test check prove bench export prepare clean distclean
 
 # The main job: base + series, build, boot, tests, summary.
 all run:
@@ -18,6 +18,10 @@ check:
 # Undo each fix on top of the series and show which tests catch it.
 prove:
 	@harness/prove.sh
+
+# Benchmarks: base vs series vs 6.12, IOTLB refreshes and map/unmap cost.
+bench:
+	@harness/bench.sh
 
 # Developer loop: write the commits of build/linux back to patches/.
 export:

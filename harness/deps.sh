@@ -1,10 +1,12 @@
 #!/bin/bash
 # Install the Debian packages the harness needs, only those that are missing.
+# usage: deps.sh [EXTRA_PACKAGE...]  (make bench asks for what only it needs)
 set -euo pipefail
 
 PKGS=(make gcc gcc-s390x-linux-gnu libc6-dev-s390x-cross qemu-system-misc
       linux-source-6.1 flex bison bc libelf-dev libssl-dev cpio xz-utils
-      python3 python3-ply python3-git perl git sparse rsync kmod)
+      python3 python3-ply python3-git perl git sparse rsync kmod
+      python3-sphinx python3-sphinx-rtd-theme "$@")
 
 missing=()
 for p in "${PKGS[@]}"; do
