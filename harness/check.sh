@@ -2,12 +2,16 @@
 # make check: the series as a maintainer receives it.
 #  - checkpatch.pl --strict on every patch
 #  - patches/ is exactly what git format-patch makes of the tree
+#  - the documentation adds no Sphinx warning (make SPHINXDIRS=s390
+#    htmldocs, and the other pages it changes built alone) and the C files
+#    and headers no kernel-doc warning over the base (harness/docs.sh)
 #  - every patch, applied in turn, builds, adds no W=1 or sparse (C=2)
 #    warning to the files the series touches, and passes the tests it
 #    and the patches before it add (one QEMU boot per patch)
 # Prints one line per check and a last line "N passed, N failed".
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/docs.sh"
 
 "$TOP/harness/deps.sh" || exit 1
 "$TOP/harness/prepare.sh" || exit 1
@@ -59,7 +63,11 @@ diff -ru --exclude=series "$PATCHES" "$regen" >"$CHECKS/regenerate.diff" 2>&1
 result "patches/ is what format-patch makes of build/linux" $? "$CHECKS/regenerate.diff"
 rm -rf "$regen"
 
-# 3. bisectability: build, warnings and tests after every patch
+# 3. documentation and kernel-doc comments: no warning over the base, at
+# the tip of the series (the build of the s390 book takes seconds)
+docs_check "$CHECKS" || result "docs: the tree has a HEAD" 1
+
+# 4. bisectability: build, warnings and tests after every patch
 commits=$(git -C "$TREE" rev-list --reverse base..HEAD)
 files=$(git -C "$TREE" diff --name-only base HEAD -- '*.c' | grep -v '^tools/')
 
