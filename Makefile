@@ -1,7 +1,7 @@
 # The s390 IOMMU / ISM / VFIO series for Linux 6.1 and its proving ground.
 # See README.md.
 
-.PHONY: all run test check prove bench export prepare clean distclean
+.PHONY: all run test stress check prove bench export prepare clean distclean
 
 # The main job: base + series, build, boot, tests, summary.
 all run:
@@ -10,6 +10,10 @@ all run:
 # Everything the project checks; the last line is "N passed, N failed".
 test:
 	@harness/test.sh
+
+# The same tests on a debug kernel: KASAN, lockdep, kmemleak, fault injection.
+stress:
+	@harness/stress.sh
 
 # checkpatch, regeneration of patches/, per-patch build/warnings/tests.
 check:
@@ -31,7 +35,7 @@ prepare:
 	@harness/deps.sh && harness/prepare.sh
 
 clean:
-	rm -rf build/out build/bisect-out build/results
+	rm -rf build/out build/out-debug build/bisect-out build/results build/results-debug
 
 distclean:
 	rm -rf build

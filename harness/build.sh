@@ -1,14 +1,19 @@
 #!/bin/bash
 # Configure and build the test kernel with kunit.py: the s390 QEMU options of
-# kunit.py, harness/kernel.config and the .kunitconfig files of the series.
+# kunit.py, harness/kernel.config, the .kunitconfig files of the series and
+# any further config fragments (make stress adds harness/debug.config).
 #
-#   build.sh TREE OUT
+#   build.sh TREE OUT [FRAGMENT...]
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 mkdir -p "$2"
 tree=$(cd "$1" && pwd) out=$(cd "$2" && pwd)
+shift 2
 args=(--kunitconfig="$TOP/harness/kernel.config")
+for frag in "$@"; do
+	args+=(--kunitconfig="$(cd "$(dirname "$frag")" && pwd)/$(basename "$frag")")
+done
 kunitconfigs=$(series_kunitconfigs "$tree") || exit 1
 for kc in $kunitconfigs; do
 	args+=(--kunitconfig="$kc")

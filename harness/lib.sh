@@ -6,6 +6,8 @@ BUILD=${BUILD:-$TOP/build}
 TREE=$BUILD/linux		# base + series, a git tree (tag "base")
 OUT=$BUILD/out			# out-of-tree kernel build (O=)
 RESULTS=$BUILD/results		# logs, KTAP/TAP, JSON
+DEBUG_OUT=$BUILD/out-debug	# make stress: the same with harness/debug.config
+DEBUG_RESULTS=$BUILD/results-debug
 PATCHES=$TOP/patches
 BASE_TARBALL=/usr/src/linux-source-6.1.tar.xz
 BASE_PKG=linux-source-6.1

@@ -38,7 +38,11 @@ while IFS='|' read -r subject file script <&3; do
 	res=$PROVE/$i
 	rm -rf "$res"
 	if ! "$TOP/harness/build.sh" "$WT" "$BOUT" >"$PROVE/$i.log" 2>&1; then
-		failing="(does not build)"
+		# A mutation must undo the fix, not break the build
+		echo "FAILED mutation $i does not build ($PROVE/$i.log): $subject"
+		uncaught=$((uncaught + 1))
+		echo "| $subject | **does not build** |" >>"$table"
+		continue
 	else
 		test_kernel "$WT" "$BOUT" "$PROVE/$i.console.log" "$res" >>"$PROVE/$i.log" 2>&1
 		failing=$(python3 - "$res/summary.json" <<'PY'

@@ -1,16 +1,19 @@
 #!/bin/bash
-# make test: the main job and make check; ends with "N passed, N failed".
+# make test: the main job, make stress and make check; ends with
+# "N passed, N failed".
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
 "$TOP/harness/run.sh"
 run_rc=$?
+"$TOP/harness/stress.sh"
+stress_rc=$?
 mkdir -p "$RESULTS"
 "$TOP/harness/check.sh" 2>&1 | tee "$RESULTS/check.log"
 check_rc=${PIPESTATUS[0]}
 
-count() {	# count FIELD: from the main job's summary and the check log
-	python3 - "$RESULTS/summary.json" "$1" <<'PY'
+count() {	# count SUMMARY FIELD: from a summary.json of report.py
+	python3 - "$1" "$2" <<'PY'
 import json, sys
 try:
     print(json.load(open(sys.argv[1]))[sys.argv[2]])
@@ -18,8 +21,11 @@ except Exception:
     print(0)
 PY
 }
-p=$(count passed) f=$(count failed)
+p=$(count "$RESULTS/summary.json" passed) f=$(count "$RESULTS/summary.json" failed)
 [ $run_rc -ne 0 ] && [ "$f" -eq 0 ] && f=1	# the job failed before its tests
+sp=$(count "$DEBUG_RESULTS/summary.json" passed) sf=$(count "$DEBUG_RESULTS/summary.json" failed)
+[ $stress_rc -ne 0 ] && [ "$sf" -eq 0 ] && sf=1
+p=$((p + sp)) f=$((f + sf))
 cp=0 cf=0
 if [ -f "$RESULTS/check.log" ]; then
 	cp=$(sed -n 's/^check: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$RESULTS/check.log")
@@ -27,4 +33,4 @@ if [ -f "$RESULTS/check.log" ]; then
 fi
 [ $check_rc -ne 0 ] && [ "${cf:-0}" -eq 0 ] && cf=1
 echo "$((p + ${cp:-0})) passed, $((f + ${cf:-0})) failed"
-[ $run_rc -eq 0 ] && [ $check_rc -eq 0 ]
+[ $run_rc -eq 0 ] && [ $stress_rc -eq 0 ] && [ $check_rc -eq 0 ]

@@ -2,7 +2,7 @@
 /*
  * PID 1 of the test guest: bind the zPCI function named by VFIO_DEVICE to
  * vfio-pci, run every program in /tests as a KTAP subtest, dump the kernel
- * log and power off.
+ * log (and, on a debug kernel, what kmemleak finds) and power off.
  *
  * The kernel passes unknown "name=value" command line parameters to init as
  * environment variables; the harness uses that for VFIO_DEVICE and
@@ -161,6 +161,35 @@ static void dump_kernel_log(void)
 	free(buf);
 }
 
+/*
+ * On a kernel with kmemleak, scan for leaks and print what it found into
+ * the kernel log section. Objects younger than five seconds are not
+ * reported, so wait that long after the last test first.
+ */
+static void report_leaks(void)
+{
+	const char *path = "/sys/kernel/debug/kmemleak";
+	char line[512];
+	int leaks = 0;
+	FILE *f;
+
+	if (access(path, F_OK))
+		return;
+	sleep(6);
+	if (write_file(path, "scan")) {
+		printf("# init: kmemleak scan failed\n");
+		return;
+	}
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		fputs(line, stdout);
+		leaks += !strncmp(line, "unreferenced object", 19);
+	}
+	if (f)
+		fclose(f);
+	printf("# init: kmemleak scan: %d suspected leaks\n", leaks);
+}
+
 int main(void)
 {
 	const char *dev = getenv("VFIO_DEVICE");
@@ -195,6 +224,7 @@ int main(void)
 	printf("### guest tests end\n");
 	printf("### kernel log\n");
 	dump_kernel_log();
+	report_leaks();
 	printf("### kernel log end\n");
 	fflush(stdout);
 	sync();
