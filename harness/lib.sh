@@ -61,8 +61,11 @@ ensure_worktree() {	# ensure_worktree REV: create it at REV if missing
 # console to CONSOLE and report the results into RESULTS_DIR. Fails if any
 # step or any test does.
 test_kernel() {	# test_kernel TREE OUT CONSOLE RESULTS_DIR
+	local suites
+	suites=$(series_kunitconfigs "$1") || return 1
 	"$TOP/harness/initramfs.sh" "$1" "$2" "$2/initramfs.cpio" &&
 		"$TOP/harness/boot.sh" "$2/arch/s390/boot/bzImage" "$2/initramfs.cpio" \
 			"$3" ${KERNEL_ARGS:-} &&
-		python3 "$TOP/harness/report.py" "$3" "$4" "$1"
+		KUNIT_EXPECTED=$([ -n "$suites" ] && echo 1 || echo 0) \
+			python3 "$TOP/harness/report.py" "$3" "$4" "$1"
 }

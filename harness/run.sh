@@ -13,21 +13,14 @@ t0=$(date +%s)
 "$TOP/harness/build.sh" "$TREE" "$OUT"
 step "kernel built in $(($(date +%s) - t0))s"
 
-step "building the guest initramfs"
-"$TOP/harness/initramfs.sh" "$TREE" "$OUT" "$OUT/initramfs.cpio"
-
 mkdir -p "$RESULTS"
-step "booting in qemu-system-s390x with two zPCI functions"
+step "packing the guest initramfs, booting in qemu-system-s390x with two zPCI functions"
 t0=$(date +%s)
-"$TOP/harness/boot.sh" "$OUT/arch/s390/boot/bzImage" "$OUT/initramfs.cpio" \
-	"$RESULTS/console.log" ${KERNEL_ARGS:-}
-step "guest ran in $(($(date +%s) - t0))s"
-
 set +e
-python3 "$TOP/harness/report.py" "$RESULTS/console.log" "$RESULTS" "$TREE" \
-	>"$RESULTS/report.txt"
+test_kernel "$TREE" "$OUT" "$RESULTS/console.log" "$RESULTS" >"$RESULTS/report.txt"
 rc=$?
 set -e
+step "guest ran in $(($(date +%s) - t0))s"
 read -r ver sub <"$BUILD/base-version"
 n=$(git -C "$TREE" rev-list --count base..HEAD)
 echo
