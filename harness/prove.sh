@@ -23,7 +23,8 @@ while IFS='|' read -r subject file script <&3; do
 	i=$((i + 1))
 	git -C "$WT" checkout -q --detach -f "$head"
 	git -C "$WT" clean -qfdx
-	if ! git -C "$TREE" log --format=%s base..HEAD | grep -qxF "$subject"; then
+	# grep reads all of it: with pipefail, grep -q could SIGPIPE git log
+	if ! git -C "$TREE" log --format=%s base..HEAD | grep -xF "$subject" >/dev/null; then
 		echo "FAILED mutation $i: no patch \"$subject\" in the series"
 		uncaught=$((uncaught + 1))
 		continue
