@@ -20,17 +20,6 @@ CHECKS=$RESULTS/checks
 mkdir -p "$CHECKS"
 passed=0 failed=0
 
-result() {	# result NAME STATUS [DETAIL FILE]
-	if [ "$2" = 0 ]; then
-		passed=$((passed + 1))
-		echo "ok     $1"
-	else
-		failed=$((failed + 1))
-		echo "FAILED $1"
-		[ -n "${3:-}" ] && [ -s "$3" ] && head -n 15 "$3" | sed 's/^/         /'
-	fi
-}
-
 # 1. checkpatch. Two checks cannot work on this tree and are replaced:
 #  - UNKNOWN_COMMIT_ID: the base has no upstream history, so every commit
 #    a message cites is "unknown";

@@ -194,16 +194,6 @@ docs_check() {	# docs_check DIR
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 	set -uo pipefail
 	passed=0 failed=0
-	result() {
-		if [ "$2" = 0 ]; then
-			passed=$((passed + 1))
-			echo "ok     $1"
-		else
-			failed=$((failed + 1))
-			echo "FAILED $1"
-			[ -n "${3:-}" ] && [ -s "$3" ] && head -n 15 "$3" | sed 's/^/         /'
-		fi
-	}
 	docs_check "$RESULTS/checks"
 	echo "docs: $passed passed, $failed failed"
 	[ "$failed" -eq 0 ]

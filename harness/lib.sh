@@ -31,6 +31,19 @@ step() {
 	echo "==> $*"
 }
 
+# One item of make check: "ok     NAME" or "FAILED NAME" with the start of
+# DETAIL FILE, counted in the caller's $passed and $failed.
+result() {	# result NAME STATUS [DETAIL FILE]
+	if [ "$2" = 0 ]; then
+		passed=$((passed + 1))
+		echo "ok     $1"
+	else
+		failed=$((failed + 1))
+		echo "FAILED $1"
+		[ -n "${3:-}" ] && [ -s "$3" ] && head -n 15 "$3" | sed 's/^/         /'
+	fi
+}
+
 # The .kunitconfig files of the suites that the kernel tree $1 defines,
 # one per line. Fails, naming it, if a suite's .kunitconfig is missing.
 series_kunitconfigs() {

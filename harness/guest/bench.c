@@ -34,6 +34,8 @@
 #include <unistd.h>
 #include <linux/vfio.h>
 
+#include "guest.h"
+
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define TRACING		"/sys/kernel/tracing"
 #define PAGE		4096UL
@@ -74,25 +76,6 @@ struct counts {
 
 static const char *device;
 static char stats_path[256];
-
-static void mount_fs(const char *src, const char *dst, const char *type)
-{
-	mkdir(dst, 0755);
-	if (mount(src, dst, type, 0, NULL) && errno != EBUSY)
-		printf("# bench: mount %s on %s: %s\n", type, dst, strerror(errno));
-}
-
-static int write_file(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, strlen(val));
-	close(fd);
-	return n == (ssize_t)strlen(val) ? 0 : -errno;
-}
 
 static double now_ns(void)
 {
@@ -211,25 +194,6 @@ static void report(const char *workload, const char *phase, int rep,
 		printf(" %s=%lld", dbg_keys[i], b->dbg[i] - a->dbg[i]);
 	}
 	printf("%s%s\n", extra ? " " : "", extra ? extra : "");
-}
-
-/* Hand the function to vfio-pci, whatever driver it had before. */
-static int bind_vfio(const char *bdf)
-{
-	char path[256];
-	int rc;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override", bdf);
-	rc = write_file(path, "vfio-pci");
-	if (rc)
-		return rc;
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver/unbind", bdf);
-	write_file(path, bdf);
-	rc = write_file("/sys/bus/pci/drivers_probe", bdf);
-	if (rc)
-		return rc;
-	snprintf(path, sizeof(path), "/sys/bus/pci/drivers/vfio-pci/%s", bdf);
-	return access(path, F_OK) ? -ENODEV : 0;
 }
 
 /* A VFIO type1 container with the group of @bdf; the first usable IOVA. */
@@ -614,11 +578,11 @@ int main(void)
 	long long dbg[NR_DBG];
 	struct utsname u;
 
-	mount_fs("proc", "/proc", "proc");
-	mount_fs("sysfs", "/sys", "sysfs");
-	mount_fs("devtmpfs", "/dev", "devtmpfs");
-	mount_fs("debugfs", "/sys/kernel/debug", "debugfs");
-	mount_fs("tracefs", TRACING, "tracefs");
+	mount_or_warn("proc", "/proc", "proc");
+	mount_or_warn("sysfs", "/sys", "sysfs");
+	mount_or_warn("devtmpfs", "/dev", "devtmpfs");
+	mount_or_warn("debugfs", "/sys/kernel/debug", "debugfs");
+	mount_or_warn("tracefs", TRACING, "tracefs");
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	write_file("/proc/sys/kernel/printk", "1");
 

@@ -23,46 +23,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "guest.h"
+
 #define TESTS_DIR	"/tests"
 #define MAX_TESTS	64
-
-static void mount_or_warn(const char *src, const char *dst, const char *type)
-{
-	mkdir(dst, 0755);
-	if (mount(src, dst, type, 0, NULL) && errno != EBUSY)
-		printf("# init: mount %s on %s: %s\n", type, dst, strerror(errno));
-}
-
-static int write_file(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, strlen(val));
-	close(fd);
-	return n == (ssize_t)strlen(val) ? 0 : -errno;
-}
-
-/* Hand the function to vfio-pci, whatever driver it had before. */
-static int bind_vfio(const char *bdf)
-{
-	char path[256];
-	int rc;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override", bdf);
-	rc = write_file(path, "vfio-pci");
-	if (rc)
-		return rc;
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver/unbind", bdf);
-	write_file(path, bdf);
-	rc = write_file("/sys/bus/pci/drivers_probe", bdf);
-	if (rc)
-		return rc;
-	snprintf(path, sizeof(path), "/sys/bus/pci/drivers/vfio-pci/%s", bdf);
-	return access(path, F_OK) ? -ENODEV : 0;
-}
 
 static int cmpstr(const void *a, const void *b)
 {
