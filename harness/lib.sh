@@ -82,3 +82,24 @@ test_kernel() {	# test_kernel TREE OUT CONSOLE RESULTS_DIR
 		KUNIT_EXPECTED=$([ -n "$suites" ] && echo 1 || echo 0) \
 			python3 "$TOP/harness/report.py" "$3" "$4" "$1"
 }
+
+# The main job and make stress: build the kernel of the series in OUT (with
+# any further config FRAGMENTs), boot it and write what report.py says to
+# RESULTS_DIR/report.txt, each step timed. Fails if the build or any test
+# does.
+build_and_test() {	# build_and_test OUT RESULTS_DIR [FRAGMENT...]
+	local out=$1 res=$2 t0 rc=0
+	shift 2
+	rm -f "$res/summary.json" "$res/report.txt"
+	step "building the s390x kernel (kunit.py build, O=${out#"$TOP"/}${*:+ + ${*//"$TOP"\//}})"
+	t0=$(date +%s)
+	"$TOP/harness/build.sh" "$TREE" "$out" "$@" || return 1
+	step "kernel built in $(($(date +%s) - t0))s"
+
+	mkdir -p "$res"
+	step "packing the guest initramfs, booting in qemu-system-s390x with two zPCI functions"
+	t0=$(date +%s)
+	test_kernel "$TREE" "$out" "$res/console.log" "$res" >"$res/report.txt" || rc=$?
+	step "guest ran in $(($(date +%s) - t0))s"
+	return $rc
+}
