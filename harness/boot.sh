@@ -7,7 +7,10 @@
 #
 # 0001:00:00.0 (uid 1) is handed to vfio-pci by the guest's init; it offers
 # VIRTIO_F_ACCESS_PLATFORM so that its DMA goes through the zPCI IOMMU.
-# 0002:00:00.0 (uid 2) stays without a driver for the KUnit suites.
+# 0002:00:00.0 (uid 2) stays without a driver: it is the one function the
+# KUnit suite s390_iommu_function is given (s390_iommu.test_function=).
+# VFIO_ALLOW_DMA_FAULT=1 lets vfio_virtio_rng make 0001:00:00.0 fault on
+# purpose; nothing runs after it on that function.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -17,7 +20,9 @@ timeout=${BOOT_TIMEOUT:-900}
 
 # The DMA range QEMU reports for its zPCI functions, cut to the memory size
 # (-m 1024) by the DMA API of 6.1.
-cmdline="console=ttyS0 panic=-1 VFIO_DEVICE=0001:00:00.0 ZPCI_DMA_RANGE=0x100000000-0x13fffffff"
+cmdline="console=ttyS0 panic=-1 s390_iommu.test_function=0002:00:00.0"
+cmdline="$cmdline VFIO_DEVICE=0001:00:00.0 ZPCI_DMA_RANGE=0x100000000-0x13fffffff"
+cmdline="$cmdline VFIO_ALLOW_DMA_FAULT=1"
 cmdline="$cmdline TEST_TIMEOUT=${TEST_TIMEOUT:-300} $*"
 set +e
 timeout --kill-after=10 "$timeout" qemu-system-s390x \

@@ -80,7 +80,7 @@ test_kernel() {	# test_kernel TREE OUT CONSOLE RESULTS_DIR
 		"$TOP/harness/boot.sh" "$2/arch/s390/boot/bzImage" "$2/initramfs.cpio" \
 			"$3" ${KERNEL_ARGS:-} &&
 		KUNIT_EXPECTED=$([ -n "$suites" ] && echo 1 || echo 0) \
-			python3 "$TOP/harness/report.py" "$3" "$4" "$1"
+			python3 "$TOP/harness/report.py" "$3" "$4" "$1" "$2/.config"
 }
 
 # The main job and make stress: build the kernel of the series in OUT (with

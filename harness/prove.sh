@@ -1,8 +1,11 @@
 #!/bin/bash
-# make prove: show that the tests catch every fix. For each line of
-# harness/mutations, undo the fix on top of the whole series (in the
-# bisect worktree), rebuild incrementally, boot, run all tests and list
-# those that fail. Every fix must make at least one test fail.
+# make prove: show that the tests catch every fix. Each harness/mutations/
+# *.patch undoes one fix on top of the whole series: it restores what the
+# base did (or, for a new behaviour, what the patch replaced), as its
+# header says. For each, in the bisect worktree: apply it, rebuild
+# incrementally, boot, run every test. A mutation is caught only when the
+# kernel booted, reported its tests and a named test failed; one that does
+# not apply, does not build or reports nothing fails make prove.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -10,66 +13,64 @@ set -uo pipefail
 "$TOP/harness/prepare.sh" || exit 1
 
 PROVE=$RESULTS/prove
+rm -rf "$PROVE"
 mkdir -p "$PROVE"
 ensure_worktree HEAD || exit 1
 head=$(git -C "$TREE" rev-parse HEAD)
 table=$PROVE/table.md
-echo "| fix | tests that fail without it |" >"$table"
-echo "|-----|----------------------------|" >>"$table"
-uncaught=0 i=0
+echo "| mutation | fix | restores | tests that fail with it |" >"$table"
+echo "|---|---|---|---|" >>"$table"
+passed=0 failed=0
 
-while IFS='|' read -r subject file script <&3; do
-	case "$subject" in ''|'#'*) continue ;; esac
-	i=$((i + 1))
-	git -C "$WT" checkout -q --detach -f "$head"
-	git -C "$WT" clean -qfdx
-	# grep reads all of it: with pipefail, grep -q could SIGPIPE git log
-	if ! git -C "$TREE" log --format=%s base..HEAD | grep -xF "$subject" >/dev/null; then
-		echo "FAILED mutation $i: no patch \"$subject\" in the series"
-		uncaught=$((uncaught + 1))
-		continue
-	fi
-	sed -i -e "$script" "$WT/$file"
-	if git -C "$WT" diff --quiet; then
-		echo "FAILED mutation $i no longer applies to $file: $subject"
-		uncaught=$((uncaught + 1))
-		continue
-	fi
-	git -C "$WT" diff >"$PROVE/$i.diff"
-	res=$PROVE/$i
-	rm -rf "$res"
-	if ! "$TOP/harness/build.sh" "$WT" "$BOUT" >"$PROVE/$i.log" 2>&1; then
-		# A mutation must undo the fix, not break the build
-		echo "FAILED mutation $i does not build ($PROVE/$i.log): $subject"
-		uncaught=$((uncaught + 1))
-		echo "| $subject | **does not build** |" >>"$table"
-		continue
-	fi
-	test_kernel "$WT" "$BOUT" "$PROVE/$i.console.log" "$res" >>"$PROVE/$i.log" 2>&1
-	failing=$(python3 - "$res/summary.json" <<'PY'
+header() {	# header PATCH FIELD: the value of "FIELD: ..." in its header
+	sed -n "/^diff --git/q; s/^$2: //p" "$1"
+}
+
+# The tests that failed, from a summary.json of report.py; nothing if the
+# kernel reported no test at all.
+failing_tests() {
+	python3 - "$1" <<'PY'
 import json, sys
 try:
     d = json.load(open(sys.argv[1]))
 except Exception:
-    print("(no results)")
     sys.exit()
-names = [r['name'] for r in d['results'] if r['status'] not in ('PASS', 'SKIP')]
-print(', '.join(n.split(':', 1)[1] for n in names))
+print(', '.join(r['name'].split(':', 1)[1] for r in d['results']
+                if r['status'] == 'FAIL'))
 PY
-)
-	if [ -z "$failing" ]; then
-		echo "FAILED no test catches: $subject"
-		uncaught=$((uncaught + 1))
-		failing="**none**"
-	else
-		echo "ok     caught: $subject"
+}
+
+for m in "$TOP"/harness/mutations/*.patch; do
+	name=$(basename "$m" .patch)
+	fix=$(header "$m" Fix) restores=$(header "$m" Restores)
+	git -C "$WT" checkout -q --detach -f "$head"
+	git -C "$WT" clean -qfdx
+	# grep reads all of it: with pipefail, grep -q could SIGPIPE git log
+	if ! git -C "$TREE" log --format=%s base..HEAD | grep -xF "$fix" >/dev/null; then
+		result "$name: the series has the fix \"$fix\"" 1
+		continue
 	fi
-	echo "| $subject | $failing |" >>"$table"
-done 3<"$TOP/harness/mutations"
+	if ! git -C "$WT" apply "$m" 2>"$PROVE/$name.log"; then
+		result "$name applies" 1 "$PROVE/$name.log"
+		continue
+	fi
+	if ! "$TOP/harness/build.sh" "$WT" "$BOUT" >>"$PROVE/$name.log" 2>&1; then
+		# A mutation must undo the fix, not break the build
+		result "$name builds" 1 "$PROVE/$name.log"
+		echo "| $name | $fix | $restores | **does not build** |" >>"$table"
+		continue
+	fi
+	test_kernel "$WT" "$BOUT" "$PROVE/$name.console.log" "$PROVE/$name" \
+		>>"$PROVE/$name.log" 2>&1
+	caught=$(failing_tests "$PROVE/$name/summary.json")
+	[ -n "$caught" ]
+	result "caught: $name ($fix)" $? "$PROVE/$name.log"
+	echo "| $name | $fix | $restores | ${caught:-**none**} |" >>"$table"
+done
 
 git -C "$WT" checkout -q --detach -f "$head"
 echo
 cat "$table"
 echo
-echo "prove: $((i - uncaught)) passed, $uncaught failed"
-[ "$uncaught" -eq 0 ]
+echo "prove: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

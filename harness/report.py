@@ -8,9 +8,17 @@ Both KTAP streams are parsed by the kernel's own kunit.py parser; the
 kernel log is scanned for splats. Writes <dir>/{kunit,guest}.{log,json}
 and <dir>/summary.json, prints one line per failure and the counts.
 
-usage: report.py CONSOLE_LOG RESULTS_DIR KERNEL_TREE
+usage: report.py CONSOLE_LOG RESULTS_DIR KERNEL_TREE KERNEL_CONFIG
 KUNIT_EXPECTED=0 in the environment: the tree has no KUnit suite of the
 series (the base), so no KUnit results is no error.
+
+Every test that harness/manifest expects of this tree must be there and
+pass: a missing, skipped or unlisted test fails. A scan of the kernel log
+for a kind of report counts as a check only where the kernel has the
+detector that makes such reports (KASAN, lockdep, kmemleak); a report
+fails whatever the kernel. A warning is allowed only inside the output of
+the test that harness/expected-warnings names for it, and that test must
+have made it.
 """
 import json
 import os
@@ -18,16 +26,20 @@ import re
 import subprocess
 import sys
 
+# title, pattern, the config options of which one must be set for the
+# kernel to make such reports at all (None: any kernel can)
 SPLATS = [
-    ('no WARN', r'WARNING: CPU'),
-    ('no BUG', r'\bBUG: '),
-    ('no Oops or panic', r'Oops|Kernel panic|kernel BUG at'),
-    ('no KASAN/UBSAN report', r'KASAN: |UBSAN: '),
+    ('no WARN', r'WARNING: CPU', None),
+    ('no BUG', r'\bBUG: ', None),
+    ('no Oops or panic', r'Oops|Kernel panic|kernel BUG at', None),
+    ('no KASAN/UBSAN report', r'KASAN: |UBSAN: ', ('CONFIG_KASAN', 'CONFIG_UBSAN')),
     ('no lockdep report', r'possible circular locking|possible recursive locking|'
-     r'inconsistent lock state|suspicious RCU usage|BUG: sleeping function'),
-    ('no memory leak', r'unreferenced object'),
-    ('no zPCI error event', r'reports an error for PCI function'),
+     r'inconsistent lock state|suspicious RCU usage|BUG: sleeping function',
+     ('CONFIG_PROVE_LOCKING', 'CONFIG_DEBUG_ATOMIC_SLEEP')),
+    ('no memory leak', r'unreferenced object', ('CONFIG_DEBUG_KMEMLEAK',)),
+    ('no zPCI error event', r'reports an error for PCI function', None),
 ]
+HARNESS = os.path.dirname(os.path.abspath(__file__))
 
 
 def section(lines, begin, end):
@@ -74,25 +86,97 @@ def leaves(group, path):
     return out
 
 
+def kernel_config(path):
+    """The options set (=y or =m) in a kernel .config."""
+    try:
+        with open(path) as f:
+            return {l.split('=')[0] for l in f if re.match(r'CONFIG_\w+=[ym]', l)}
+    except OSError:
+        return set()
+
+
 def expected_warnings():
-    """Regexes of the warnings that tests provoke on purpose."""
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                        'expected-warnings')
-    with open(path) as f:
-        return [re.compile(l.strip()) for l in f
-                if l.strip() and not l.startswith('#')]
+    """(test, regex) of each warning a test provokes on purpose."""
+    out = []
+    with open(os.path.join(HARNESS, 'expected-warnings')) as f:
+        for l in f:
+            if l.strip() and not l.startswith('#'):
+                test, regex = l.split(None, 1)
+                out.append((test, re.compile(regex.strip())))
+    return out
 
 
-def drop_expected_warnings(klog):
-    """The kernel log without the WARNING lines that tests expect."""
-    allowed = expected_warnings()
-    return '\n'.join(l for l in klog.split('\n')
-                     if 'WARNING: CPU' not in l
-                     or not any(r.search(l) for r in allowed))
+def check_warnings(klog):
+    """The kernel log without the warnings that tests made on purpose, the
+    problems (a warning outside its test, an expected one that its test,
+    which ran, did not make) and the tests that made theirs.
+
+    In the log each KUnit case ends with its "ok N name" line, indented
+    by 4 spaces under its suite's "# Subtest: suite" line, so a warning
+    belongs to the first case that ends after it."""
+    lines = klog.split('\n')
+    owner, ended, suite, pending = {}, set(), None, []
+    for i, l in enumerate(lines):
+        m = re.match(r'^    # Subtest: (\S+)', l)
+        if m:
+            suite = m.group(1)
+        if 'WARNING: CPU' in l:
+            pending.append(i)
+        m = re.match(r'^    (?:not )?ok \d+ (\S+)', l)
+        if m and suite:
+            case = '%s.%s' % (suite, m.group(1))
+            ended.add(case)
+            for j in pending:
+                owner[j] = case
+            pending = []
+    allowed, made, kept = expected_warnings(), set(), []
+    for i, l in enumerate(lines):
+        hit = [t for t, r in allowed if 'WARNING: CPU' in l and
+               r.search(l) and owner.get(i) == t]
+        if hit:
+            made.add(hit[0])
+        else:
+            kept.append(l)
+    problems = ['%s ran but did not make its expected warning' % t
+                for t, _ in allowed if t in ended and t not in made]
+    return '\n'.join(kept), problems, made
+
+
+def manifest(tree):
+    """The tests this tree must report: harness/manifest, for the suites
+    and selftest programs the tree has. Its sections: "[kunit SUITE]",
+    expected where a test file of the tree defines the suite, "[guest
+    PROGRAM]", where tools/testing/selftests/iommu/PROGRAM.c exists, and
+    "[always]"; each line below one is a test as summary.json names it."""
+    want, on = [], False
+    with open(os.path.join(HARNESS, 'manifest')) as f:
+        for l in f:
+            l = l.rstrip('\n')
+            if not l or l.startswith('#'):
+                continue
+            m = re.match(r'^\[(kunit|guest|always)\s*(\S*)\]$', l)
+            if m:
+                on = m.group(1) == 'always' or has_tests(tree, m.group(1),
+                                                         m.group(2))
+            elif on:
+                want.append(l.strip())
+    return want
+
+
+def has_tests(tree, kind, name):
+    if kind == 'guest':
+        return os.path.exists(os.path.join(
+            tree, 'tools/testing/selftests/iommu', name + '.c'))
+    res = subprocess.run(['grep', '-rlF', '--include=*.c', '.name = "%s",' % name,
+                          os.path.join(tree, 'drivers/iommu'),
+                          os.path.join(tree, 'drivers/vfio'),
+                          os.path.join(tree, 'arch/s390/pci')],
+                         stdout=subprocess.PIPE, text=True)
+    return bool(res.stdout.strip())
 
 
 def main():
-    console, outdir, tree = (os.path.abspath(a) for a in sys.argv[1:4])
+    console, outdir, tree, config = (os.path.abspath(a) for a in sys.argv[1:5])
     with open(console, errors='replace') as f:
         lines = f.readlines()
     os.makedirs(outdir, exist_ok=True)
@@ -114,17 +198,36 @@ def main():
         problems.extend(errors)
         results.extend((name + ':' + n, s) for n, s in cases)
 
+    # Every expected test there, none skipped, none unlisted
+    want = manifest(tree)
+    got = dict(results)
+    for n in want:
+        if n not in got:
+            problems.append('missing: %s' % n)
+        elif got[n] == 'SKIP':
+            problems.append('skipped: %s' % n)
+    for n in got:
+        if n not in want:
+            problems.append('not in harness/manifest: %s' % n)
+
     klog = ''.join(section(lines, '### kernel log', '### kernel log end'))
-    klog = drop_expected_warnings(klog)
+    klog = re.sub(r'(?m)^<\d>', '', klog)
+    klog, warn_problems, made = check_warnings(klog)
+    problems.extend(warn_problems)
+    for t in sorted(made):
+        results.append(('kernel-log:the expected warning of ' + t, 'PASS'))
     # A test that provokes a zPCI error event on purpose says so first.
     before_expected_error = klog.split('an error event is expected')[0]
-    for title, pattern in SPLATS:
+    options = kernel_config(config)
+    for title, pattern, detectors in SPLATS:
         m = re.search(pattern, before_expected_error
                       if title == 'no zPCI error event' else klog)
-        results.append(('kernel-log:' + title, 'FAIL' if m else 'PASS'))
         if m:
+            results.append(('kernel-log:' + title, 'FAIL'))
             start = klog.rfind('\n', 0, m.start()) + 1
             problems.append('kernel log: %s' % klog[start:klog.find('\n', m.end())])
+        elif detectors is None or options & set(detectors):
+            results.append(('kernel-log:' + title, 'PASS'))
 
     passed = sum(1 for _, s in results if s == 'PASS')
     skipped = sum(1 for _, s in results if s == 'SKIP')

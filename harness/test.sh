@@ -1,6 +1,6 @@
 #!/bin/bash
-# make test: the main job, make stress and make check; ends with
-# "N passed, N failed".
+# make test: the main job, make stress, make check and make prove; ends
+# with "N passed, N failed".
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -11,6 +11,8 @@ stress_rc=$?
 mkdir -p "$RESULTS"
 "$TOP/harness/check.sh" 2>&1 | tee "$RESULTS/check.log"
 check_rc=${PIPESTATUS[0]}
+"$TOP/harness/prove.sh" 2>&1 | tee "$RESULTS/prove.log"
+prove_rc=${PIPESTATUS[0]}
 
 count() {	# count SUMMARY FIELD: from a summary.json of report.py
 	python3 - "$1" "$2" <<'PY'
@@ -21,16 +23,25 @@ except Exception:
     print(0)
 PY
 }
-p=$(count "$RESULTS/summary.json" passed) f=$(count "$RESULTS/summary.json" failed)
-[ $run_rc -ne 0 ] && [ "$f" -eq 0 ] && f=1	# the job failed before its tests
-sp=$(count "$DEBUG_RESULTS/summary.json" passed) sf=$(count "$DEBUG_RESULTS/summary.json" failed)
-[ $stress_rc -ne 0 ] && [ "$sf" -eq 0 ] && sf=1
-p=$((p + sp)) f=$((f + sf))
-cp=0 cf=0
-if [ -f "$RESULTS/check.log" ]; then
-	cp=$(sed -n 's/^check: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$RESULTS/check.log")
-	cf=$(sed -n 's/^check: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$RESULTS/check.log")
-fi
-[ $check_rc -ne 0 ] && [ "${cf:-0}" -eq 0 ] && cf=1
-echo "$((p + ${cp:-0})) passed, $((f + ${cf:-0})) failed"
-[ $run_rc -eq 0 ] && [ $stress_rc -eq 0 ] && [ $check_rc -eq 0 ]
+
+# counts LOG NAME: "P F" from the last line "NAME: P passed, F failed"
+counts() {
+	sed -n "s/^$2: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p" "$1" 2>/dev/null |
+		tail -n 1
+}
+
+p=0 f=0
+add() {	# add PASSED FAILED RC: a step that failed before counting fails once
+	p=$((p + ${1:-0}))
+	f=$((f + ${2:-0}))
+	[ "$3" -ne 0 ] && [ "${2:-0}" -eq 0 ] && f=$((f + 1))
+	return 0
+}
+add "$(count "$RESULTS/summary.json" passed)" "$(count "$RESULTS/summary.json" failed)" $run_rc
+add "$(count "$DEBUG_RESULTS/summary.json" passed)" "$(count "$DEBUG_RESULTS/summary.json" failed)" $stress_rc
+read -r cp cf <<<"$(counts "$RESULTS/check.log" check)"
+add "${cp:-0}" "${cf:-0}" $check_rc
+read -r pp pf <<<"$(counts "$RESULTS/prove.log" prove)"
+add "${pp:-0}" "${pf:-0}" $prove_rc
+echo "$p passed, $f failed"
+[ $run_rc -eq 0 ] && [ $stress_rc -eq 0 ] && [ $check_rc -eq 0 ] && [ $prove_rc -eq 0 ]
