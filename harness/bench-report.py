@@ -9,6 +9,7 @@ benchmark, and writes OUT_DIR/bench.md, bench.json and bench.png.
 Counts do not depend on timing; times are medians over the repetitions,
 with their spread, and compared as ratios only.
 """
+import glob
 import json
 import math
 import os
@@ -27,38 +28,49 @@ SHORT = {'frag64': 'frag 64M', 'contig64': 'contig 64M', '1g': '1G', '4k': '4096
 
 
 def parse(results):
-    recs, info, traces, cur = [], {}, {}, None
+    recs, info, traces = [], {}, {}
     for k in KERNELS:
         for m in MODES:
-            path = os.path.join(results, f'{k}-{m}.log')
-            if not os.path.exists(path):
-                continue
-            for line in open(path, errors='replace'):
-                line = line.strip()
-                if line.startswith('BENCHINFO '):
-                    key, _, val = line[10:].partition('=')
-                    info.setdefault(k, {}).setdefault(m, {}).setdefault(key, []).append(val)
-                if line.startswith('BENCHTRACE '):
-                    cur = line[11:].split()
-                    traces.setdefault(k, {})[' '.join(cur[:2])] = {
-                        'us': int(cur[2].partition('=')[2]), 'lines': []}
-                    cur = ' '.join(cur[:2])
-                    continue
-                if line.startswith('BENCHTRACE| '):
-                    traces[k][cur]['lines'].append(line[12:])
-                    continue
-                if not line.startswith('BENCH '):
-                    continue
-                r = {'kernel': k, 'mode': m}
-                for kv in line.split()[1:]:
-                    key, _, val = kv.partition('=')
-                    if re.fullmatch(r'-?\d+', val):
-                        val = int(val)
-                    elif re.fullmatch(r'-?\d+\.\d*', val):
-                        val = float(val)
-                    r[key] = val
-                recs.append(r)
+            paths = [os.path.join(results, f'{k}-{m}.log')]
+            paths += sorted(glob.glob(os.path.join(results, f'{k}-{m}.[0-9]*.log')),
+                            key=lambda p: int(p.rsplit('.', 2)[1]))
+            for boot, path in enumerate(paths, 1):
+                if os.path.exists(path):
+                    parse_log(path, k, m, boot, recs, info, traces)
     return recs, info, traces
+
+
+def parse_log(path, k, m, boot, recs, info, traces):
+    """The BENCH, BENCHINFO and BENCHTRACE lines of one console log."""
+    cur = None
+    for line in open(path, errors='replace'):
+        line = line.strip()
+        if line.startswith('BENCHINFO '):
+            key, _, val = line[10:].partition('=')
+            info.setdefault(k, {}).setdefault(m, {}).setdefault(key, []).append(val)
+        if line.startswith('BENCHTRACE '):
+            f = line[11:].split()
+            us, cur = int(f[2].partition('=')[2]), None
+            old = traces.setdefault(k, {}).get(' '.join(f[:2]))
+            if not old or old['us'] < us:	# the worst of all boots
+                cur = {'us': us, 'boot': boot, 'lines': []}
+                traces[k][' '.join(f[:2])] = cur
+            continue
+        if line.startswith('BENCHTRACE| '):
+            if cur:
+                cur['lines'].append(line[12:])
+            continue
+        if not line.startswith('BENCH '):
+            continue
+        r = {'kernel': k, 'mode': m, 'boot': boot}
+        for kv in line.split()[1:]:
+            key, _, val = kv.partition('=')
+            if re.fullmatch(r'-?\d+', val):
+                val = int(val)
+            elif re.fullmatch(r'-?\d+\.\d*', val):
+                val = float(val)
+            r[key] = val
+        recs.append(r)
 
 
 def med(xs):
@@ -496,7 +508,16 @@ def main():
         kinfo = info.get(k, {}).get('vfio', {})
         if kinfo:
             meta.append(f"{k}: uname {kinfo.get('kernel', ['?'])[0]}, traced "
-                        f"{','.join(kinfo.get('traced', []))}")
+                        f"{','.join(dict.fromkeys(kinfo.get('traced', [])))}")
+    dur_path = os.path.join(results, 'durations.txt')
+    if os.path.exists(dur_path):
+        durs = {}
+        for line in open(dur_path):
+            k, what, secs = line.split()
+            durs.setdefault(k, []).append(f'{what} {secs}')
+        for k in KERNELS:
+            if k in durs:
+                meta.append(f"{k}: guest seconds per boot: {', '.join(durs[k])}")
     rows = summarise(recs, info)
     irq = irqsoff(recs)
     mb = mapbench(recs)
@@ -508,7 +529,8 @@ def main():
         for key, t in by.items():
             w, ph = (x.partition('=')[2] for x in key.split())
             with open(os.path.join(tdir, f'{k}-{w}-{ph}.txt'), 'w') as f:
-                f.write(f'# worst IRQs-off section of {k}, {w} {ph}: {t["us"]} us\n')
+                f.write(f'# worst IRQs-off section of {k}, {w} {ph}: {t["us"]} us '
+                        f'(vfio boot {t["boot"]})\n')
                 f.write('\n'.join(t['lines']) + '\n')
     png = chart(rows, outdir)
     with open(os.path.join(outdir, 'bench.md'), 'w') as f:

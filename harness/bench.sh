@@ -23,7 +23,8 @@
 # ccache (build/bench/ccache) serves the series the base's objects of
 # every file the series does not change.
 #
-# Environment: BENCH_REPS (5), BENCH_1G_REPS (3), BENCH_DMA_OPS (reads
+# Environment: BENCH_REPS (5), BENCH_1G_REPS (3), BENCH_VFIO_BOOTS (vfio
+# boots per kernel, 2: the IRQs-off noise is measured over both), BENCH_DMA_OPS (reads
 # per repetition, 16384), BENCH_MB_REPS (dma_map_benchmark runs, 3),
 # BENCH_MB_SECONDS (seconds per run, 5), VFIO_MEM (3072), DMA_MEM (256: a
 # 64 Ki-page DMA range, wrapped once by the 5 x 16384 reads),
@@ -38,6 +39,7 @@ TARBALL_612=/usr/src/linux-source-6.12.tar.xz
 KERNELS=${BENCH_KERNELS:-base series 6.12}
 REPS=${BENCH_REPS:-5}
 REPS_1G=${BENCH_1G_REPS:-3}
+BOOTS=${BENCH_VFIO_BOOTS:-2}
 DMA_OPS=${BENCH_DMA_OPS:-16384}
 MB_REPS=${BENCH_MB_REPS:-3}
 MB_SECONDS=${BENCH_MB_SECONDS:-5}
@@ -124,9 +126,12 @@ build_tool() {	# build_tool NAME TREE
 # The same QEMU command for every kernel; MEM and kernel parameters vary
 # by workload only.
 boot() {	# boot NAME MODE MEM [kernel parameters...]
-	local name=$1 mode=$2 mem=$3 log=$RES/$1-$2.log rc=0
+	local name=$1 mode=$2 mem=$3 log=$RES/$1-$2.log rc=0 t0
 	shift 3
-	step "booting $name: $mode"
+	# the vfio boots of round 2, 3 ... log to NAME-vfio.2.log, ...
+	[ "${round:-1}" -gt 1 ] && log=$RES/$name-$mode.$round.log
+	step "booting $name: $mode${round:+ (round $round)}"
+	t0=$(date +%s)
 	timeout --kill-after=10 "${BOOT_TIMEOUT:-1800}" qemu-system-s390x \
 		-machine s390-ccw-virtio -cpu max -m "$mem" -smp 2 \
 		-nodefaults -nographic -no-reboot -serial stdio \
@@ -140,6 +145,7 @@ boot() {	# boot NAME MODE MEM [kernel parameters...]
 		die "$name ($mode) did not finish (rc $rc); console log: $log"
 	fi
 	grep '^BENCHERR' "$log" | sed "s/^/    $name $mode: /" >&2 || true
+	echo "$name $(basename "$log" .log | cut -d- -f2-) $(($(date +%s) - t0))" >>"$RES/durations.txt"
 }
 
 worktree "$B/src-base" base
@@ -174,13 +180,21 @@ done
 	echo "series $(git -C "$B/src-series" log -1 --format='%h %s' HEAD)"
 	echo "6.12 $(dpkg-query -W -f='${Version}' linux-source-6.12)"
 	echo "qemu $(qemu-system-s390x --version | head -n 1)"
-	echo "reps $REPS (1 GiB: $REPS_1G) dma_ops $DMA_OPS vfio_mem $VFIO_MEM dma_mem $DMA_MEM"
+	echo "reps $REPS (1 GiB: $REPS_1G) x $BOOTS vfio boots, dma_ops $DMA_OPS vfio_mem $VFIO_MEM dma_mem $DMA_MEM"
 	echo "dma_map_benchmark: $MB_REPS runs x ${MB_SECONDS}s, 1 thread, granule 1 page, 64-bit mask"
 } >"$RES/meta.txt"
 
+rm -f "$RES"/*.log "$RES/durations.txt"
 t0=$(date +%s)
+# The vfio boots round by round, each round over all kernels, so that a
+# change in the host's load hits every kernel alike.
+for round in $(seq 1 "$BOOTS"); do
+	for k in $KERNELS; do
+		boot "$k" vfio "$VFIO_MEM"
+	done
+done
+round=
 for k in $KERNELS; do
-	boot "$k" vfio "$VFIO_MEM"
 	boot "$k" dma-lazy "$DMA_MEM"
 	boot "$k" dma-strict "$DMA_MEM" s390_iommu=strict
 done
