@@ -35,7 +35,7 @@
  *   BENCH_1G_REPS repetitions of the 1 GiB workload (default 3)
  *   BENCH_DMA_OPS reads of /dev/hwrng per repetition (default 16384)
  *   BENCH_MB_REPS runs of dma_map_benchmark (default 3)
- *   BENCH_MB_SECONDS seconds of each run (default 5)
+ *   BENCH_MB_SECONDS seconds of each run (default 2)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -844,11 +844,11 @@ int main(void)
 {
 	const char *mode = getenv("BENCH_MODE");
 	const char *s;
-	int reps = (s = getenv("BENCH_REPS")) ? atoi(s) : 5;
+	int reps = (s = getenv("BENCH_REPS")) ? atoi(s) : 2;
 	unsigned long ops = (s = getenv("BENCH_DMA_OPS")) ? strtoul(s, NULL, 0) : 16384;
 	int reps_1g = (s = getenv("BENCH_1G_REPS")) ? atoi(s) : 3;
 	int mb_reps = (s = getenv("BENCH_MB_REPS")) ? atoi(s) : 3;
-	int mb_seconds = (s = getenv("BENCH_MB_SECONDS")) ? atoi(s) : 5;
+	int mb_seconds = (s = getenv("BENCH_MB_SECONDS")) ? atoi(s) : 2;
 	int dma = mode && !strcmp(mode, "dma");
 	struct counts all0, all1;
 	long long dbg[NR_DBG];
