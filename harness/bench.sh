@@ -24,8 +24,9 @@
 # every file the series does not change.
 #
 # Guest time is QEMU's instruction count (-icount shift=0: 1 ns per
-# instruction) unless BENCH_ICOUNT=0: on a loaded host, host time puts
-# milliseconds of vCPU preemption into IRQs-off sections of microseconds.
+# instruction, one vCPU) unless BENCH_ICOUNT=0 (host time, two vCPUs): on
+# a loaded host, host time puts milliseconds of vCPU preemption into
+# IRQs-off sections of microseconds.
 #
 # Environment: BENCH_ICOUNT (1), BENCH_REPS (5), BENCH_1G_REPS (3),
 # BENCH_VFIO_BOOTS (vfio boots per kernel: 1 with icount, 2 without; the
@@ -49,10 +50,15 @@ if [ "$ICOUNT" = 1 ]; then
 	# Guest time counts instructions (1 ns each), not host time: the
 	# host's load and the vCPU threads' scheduling do not enter the
 	# numbers. QEMU's own work (RPCIT, the virtio device) takes none.
+	# One vCPU: icount runs vCPUs round robin, up to the next timer
+	# (a tick) each, and a section open on one vCPU would grow by the
+	# other's turn.
 	CLOCK=(-icount shift=0,sleep=off)
+	SMP=1
 	BOOTS=${BENCH_VFIO_BOOTS:-1}
 else
 	CLOCK=()
+	SMP=2
 	BOOTS=${BENCH_VFIO_BOOTS:-2}
 fi
 DMA_OPS=${BENCH_DMA_OPS:-16384}
@@ -148,7 +154,7 @@ boot() {	# boot NAME MODE MEM [kernel parameters...]
 	step "booting $name: $mode${round:+ (round $round)}"
 	t0=$(date +%s)
 	timeout --kill-after=10 "${BOOT_TIMEOUT:-1800}" qemu-system-s390x \
-		-machine s390-ccw-virtio -cpu max -m "$mem" -smp 2 "${CLOCK[@]}" \
+		-machine s390-ccw-virtio -cpu max -m "$mem" -smp "$SMP" "${CLOCK[@]}" \
 		-nodefaults -nographic -no-reboot -serial stdio \
 		-kernel "$B/src-$name/bench-out/arch/s390/boot/bzImage" -initrd "$B/bench-$name.cpio" \
 		-append "console=ttyS0 panic=-1 BENCH_MODE=${mode%%-*} BENCH_DEVICE=$DEVICE BENCH_REPS=$REPS BENCH_1G_REPS=$REPS_1G BENCH_DMA_OPS=$DMA_OPS BENCH_MB_REPS=$MB_REPS BENCH_MB_SECONDS=$MB_SECONDS $*" \
@@ -196,9 +202,9 @@ done
 	echo "6.12 $(dpkg-query -W -f='${Version}' linux-source-6.12)"
 	echo "qemu $(qemu-system-s390x --version | head -n 1)"
 	if [ "$ICOUNT" = 1 ]; then
-		echo "clock: -icount shift=0,sleep=off (guest time = instructions, 1 ns each; host load does not enter it)"
+		echo "clock: -icount shift=0,sleep=off, -smp 1 (guest time = instructions, 1 ns each; host load does not enter it)"
 	else
-		echo "clock: host time (TCG without icount: host load and scheduling enter every time)"
+		echo "clock: host time, -smp 2 (TCG without icount: host load and scheduling enter every time)"
 	fi
 	echo "reps $REPS (1 GiB: $REPS_1G) x $BOOTS vfio boots, dma_ops $DMA_OPS vfio_mem $VFIO_MEM dma_mem $DMA_MEM"
 	echo "dma_map_benchmark: $MB_REPS runs x ${MB_SECONDS}s, 1 thread, granule 1 page, 64-bit mask"
