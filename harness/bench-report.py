@@ -350,7 +350,17 @@ def targets(rows, recs, irq=None, mb=None):
     return out
 
 
-def table(rows, tgts, meta, irq=None, mb=None):
+def where(trace):
+    """The first function the irqsoff tracer recorded in a worst section
+    (with function tracing off: where interrupts went off)."""
+    for line in trace['lines'] if trace else []:
+        m = re.match(r'\s*\S+\s+\d\S*\s+\d+us\S*\s*:\s*(\S+) <-(\S+)', line)
+        if m:
+            return m.group(1)
+    return None
+
+
+def table(rows, tgts, meta, irq=None, mb=None, traces=None):
     L = []
     L.append('## make bench: IOTLB refreshes and map/unmap cost, base vs series vs 6.12')
     L.append('')
@@ -413,6 +423,19 @@ def table(rows, tgts, meta, irq=None, mb=None):
                      f"{fmt(ratio(med(s), b and med(b)) if s else None)} | "
                      f"{fmt(ratio(med(s), u and med(u)) if s else None)} |")
         L.append('')
+        if traces:
+            L.append('Where the worst section of all repetitions was (first function the '
+                     'tracer recorded in it; traces in irqsoff/KERNEL-WORKLOAD-PHASE.txt):')
+            L.append('')
+            L.append('| workload | phase | base | series | 6.12 |')
+            L.append('|---|---|---|---|---|')
+            for (w, ph) in irq:
+                cells = []
+                for k in KERNELS:
+                    t = traces.get(k, {}).get(f'workload={w} phase={ph}')
+                    cells.append(f"{where(t) or '-'} ({t['us']} us)" if t else '-')
+                L.append(f"| {LABELS[w]} | {ph} | {' | '.join(cells)} |")
+            L.append('')
     if mb:
         L.append('### DMA API latency: dma_map_benchmark (1 thread, 1 page, '
                  'the zPCI function bound to dma_map_benchmark)')
@@ -517,12 +540,12 @@ def main():
             durs.setdefault(k, []).append(f'{what} {secs}')
         for k in KERNELS:
             if k in durs:
-                meta.append(f"{k}: guest seconds per boot: {', '.join(durs[k])}")
+                meta.append(f"{k}: host seconds per boot: {', '.join(durs[k])}")
     rows = summarise(recs, info)
     irq = irqsoff(recs)
     mb = mapbench(recs)
     tgts = targets(rows, recs, irq, mb)
-    md = table(rows, tgts, meta, irq, mb)
+    md = table(rows, tgts, meta, irq, mb, traces)
     tdir = os.path.join(outdir, 'irqsoff')
     os.makedirs(tdir, exist_ok=True)
     for k, by in traces.items():
