@@ -362,12 +362,12 @@ def where(trace):
 
 def table(rows, tgts, meta, irq=None, mb=None, traces=None):
     L = []
-    L.append('## make bench: IOTLB refreshes and map/unmap cost, base vs series vs 6.12')
+    L.append('### make bench: IOTLB refreshes, IRQs-off time and DMA mapping cost, base vs series vs 6.12')
     L.append('')
     for line in meta:
         L.append(f'    {line}')
     L.append('')
-    L.append('### VFIO type1 MAP_DMA / UNMAP_DMA (per MAP_DMA+UNMAP_DMA cycle; '
+    L.append('#### VFIO type1 MAP_DMA / UNMAP_DMA (per MAP_DMA+UNMAP_DMA cycle; '
              '4 KiB: per 4096 cycles)')
     L.append('')
     L.append('| workload | kernel | chunks | map RPCITs | unmap RPCITs | unmap calls | '
@@ -387,7 +387,7 @@ def table(rows, tgts, meta, irq=None, mb=None, traces=None):
                  f"{fmt(ratio(r['total_ms'], u and u['total_ms']))} |"
                  + (' counts varied!' if r['counts_vary'] else ''))
     L.append('')
-    L.append('### DMA API path: virtio-rng reads through the zPCI IOMMU (one map+unmap each)')
+    L.append('#### DMA API path: virtio-rng reads through the zPCI IOMMU (one map+unmap each)')
     L.append('')
     L.append('| policy | kernel | reads | RPCITs | RPCIT/read | global flushes | '
              '6.1 IOVA allocs | iommu_map | unmap calls | us/read | spread | vs base |')
@@ -403,7 +403,7 @@ def table(rows, tgts, meta, irq=None, mb=None, traces=None):
                  f"{fmt(ratio(r['us_per_op'], b and b['us_per_op']))} |")
     L.append('')
     if irq:
-        L.append('### Worst IRQs-off section per phase, us (irqsoff tracer, '
+        L.append('#### Worst IRQs-off section per phase, us (irqsoff tracer, '
                  'tracing_max_latency reset before each VFIO ioctl)')
         L.append('')
         L.append('Each cell: median over the repetitions [min-max]. '
@@ -437,7 +437,7 @@ def table(rows, tgts, meta, irq=None, mb=None, traces=None):
                 L.append(f"| {LABELS[w]} | {ph} | {' | '.join(cells)} |")
             L.append('')
     if mb:
-        L.append('### DMA API latency: dma_map_benchmark (1 thread, 1 page, '
+        L.append('#### DMA API latency: dma_map_benchmark (1 thread, 1 page, '
                  'the zPCI function bound to dma_map_benchmark)')
         L.append('')
         L.append('map/unmap us: median over the runs of the mean latency [min-max], '
@@ -469,7 +469,7 @@ def table(rows, tgts, meta, irq=None, mb=None, traces=None):
                      f"unmap {st['unmap_us'] - lz['unmap_us']:+.1f} us{rp} "
                      f"(what an ISM function, always strict in the series, pays per unmap)")
         L.append('')
-    L.append('### Targets')
+    L.append('#### Targets')
     L.append('')
     for t in tgts:
         L.append(f"- {t['result']}: {t['target']}: {t['detail']}")
