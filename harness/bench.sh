@@ -35,12 +35,14 @@
 # BENCH_MB_SECONDS (guest seconds per run, 2), VFIO_MEM (3072), DMA_MEM (256: a
 # 64 Ki-page DMA range, wrapped once by the 5 x 16384 reads),
 # BENCH_KERNELS ("base series 6.12"), BENCH_BUILD_ONLY (1: stop after the
-# builds).
+# builds), BENCH_OUT (build/bench: where results/, the report and the
+# guest's cpio go; another one lets two runs share the kernels).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 B=$BUILD/bench
-RES=$B/results
+OUTD=${BENCH_OUT:-$B}	# results/, the guest's cpio and the report
+RES=$OUTD/results
 TARBALL_612=/usr/src/linux-source-6.12.tar.xz
 KERNELS=${BENCH_KERNELS:-base series 6.12}
 REPS=${BENCH_REPS:-5}
@@ -156,7 +158,7 @@ boot() {	# boot NAME MODE MEM [kernel parameters...]
 	timeout --kill-after=10 "${BOOT_TIMEOUT:-1800}" qemu-system-s390x \
 		-machine s390-ccw-virtio -cpu max -m "$mem" -smp "$SMP" "${CLOCK[@]}" \
 		-nodefaults -nographic -no-reboot -serial stdio \
-		-kernel "$B/src-$name/bench-out/arch/s390/boot/bzImage" -initrd "$B/bench-$name.cpio" \
+		-kernel "$B/src-$name/bench-out/arch/s390/boot/bzImage" -initrd "$OUTD/bench-$name.cpio" \
 		-append "console=ttyS0 panic=-1 BENCH_MODE=${mode%%-*} BENCH_DEVICE=$DEVICE BENCH_REPS=$REPS BENCH_1G_REPS=$REPS_1G BENCH_DMA_OPS=$DMA_OPS BENCH_MB_REPS=$MB_REPS BENCH_MB_SECONDS=$MB_SECONDS $*" \
 		-device zpci,uid=1,fid=0,target=rng0 \
 		-device virtio-rng-pci,id=rng0,disable-legacy=on,iommu_platform=on \
@@ -182,18 +184,18 @@ done
 # with the dma_map_benchmark of each kernel.
 first=${KERNELS%% *}
 ${CROSS_COMPILE}gcc -static -O2 -Wall -Wextra -Werror \
-	-o "$B/bench-init" "$TOP/harness/guest/bench.c"
+	-o "$OUTD/bench-init" "$TOP/harness/guest/bench.c"
 for k in $KERNELS; do
-	cat >"$B/bench-$k.list" <<EOF
+	cat >"$OUTD/bench-$k.list" <<EOF
 dir /dev 0755 0 0
 nod /dev/console 0600 0 0 c 5 1
 dir /proc 0755 0 0
 dir /sys 0755 0 0
 dir /bin 0755 0 0
-file /init $B/bench-init 0755 0 0
+file /init $OUTD/bench-init 0755 0 0
 file /bin/dma_map_benchmark $B/tool-$k/dma_map_benchmark 0755 0 0
 EOF
-	"$B/src-$first/bench-out/usr/gen_init_cpio" "$B/bench-$k.list" >"$B/bench-$k.cpio"
+	"$B/src-$first/bench-out/usr/gen_init_cpio" "$OUTD/bench-$k.list" >"$OUTD/bench-$k.cpio"
 done
 
 {
@@ -227,4 +229,4 @@ done
 
 step "guests ran in $(($(date +%s) - t0))s"
 
-python3 "$TOP/harness/bench-report.py" "$RES" "$B"
+python3 "$TOP/harness/bench-report.py" "$RES" "$OUTD"
