@@ -367,26 +367,27 @@ def table(rows, tgts, meta, irq=None, mb=None, traces=None):
     for line in meta:
         L.append(f'    {line}')
     L.append('')
-    L.append('#### VFIO type1 MAP_DMA / UNMAP_DMA (per MAP_DMA+UNMAP_DMA cycle; '
-             '4 KiB: per 4096 cycles)')
-    L.append('')
-    L.append('| workload | kernel | chunks | map RPCITs | unmap RPCITs | unmap calls | '
-             'unmap batches | map ms | unmap ms | map+unmap ms | spread | us/chunk | '
-             'vs base | vs 6.12 |')
-    L.append('|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|')
-    for r in rows:
-        if r['workload'] not in SIZES:
-            continue
-        b, u = find(rows, r['workload'], 'base'), find(rows, r['workload'], '6.12')
-        name = LABELS[r['workload']] + (f" ({r['buffer']})" if r['buffer'] else '')
-        L.append(f"| {name} | {r['kernel']} | {fmt(r['chunks'])} | {fmt(r['map_rpcits'])} | "
-                 f"{fmt(r['unmap_rpcits'])} | {fmt(r['unmap_calls'])} | {fmt(r['unmap_batches'])} | "
-                 f"{r['map_ms']:.1f} | {r['unmap_ms']:.1f} | {r['total_ms']:.1f} | "
-                 f"{r['spread_pct']:.0f}% | {1000 * r['total_ms'] / r['chunks']:.1f} | "
-                 f"{fmt(ratio(r['total_ms'], b and b['total_ms']))} | "
-                 f"{fmt(ratio(r['total_ms'], u and u['total_ms']))} |"
-                 + (' counts varied!' if r['counts_vary'] else ''))
-    L.append('')
+    if any(r['workload'] in SIZES for r in rows):
+        L.append('#### VFIO type1 MAP_DMA / UNMAP_DMA (per MAP_DMA+UNMAP_DMA cycle; '
+                 '4 KiB: per 4096 cycles)')
+        L.append('')
+        L.append('| workload | kernel | chunks | map RPCITs | unmap RPCITs | unmap calls | '
+                 'unmap batches | map ms | unmap ms | map+unmap ms | spread | us/chunk | '
+                 'vs base | vs 6.12 |')
+        L.append('|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|')
+        for r in rows:
+            if r['workload'] not in SIZES:
+                continue
+            b, u = find(rows, r['workload'], 'base'), find(rows, r['workload'], '6.12')
+            name = LABELS[r['workload']] + (f" ({r['buffer']})" if r['buffer'] else '')
+            L.append(f"| {name} | {r['kernel']} | {fmt(r['chunks'])} | {fmt(r['map_rpcits'])} | "
+                     f"{fmt(r['unmap_rpcits'])} | {fmt(r['unmap_calls'])} | {fmt(r['unmap_batches'])} | "
+                     f"{r['map_ms']:.1f} | {r['unmap_ms']:.1f} | {r['total_ms']:.1f} | "
+                     f"{r['spread_pct']:.0f}% | {1000 * r['total_ms'] / r['chunks']:.1f} | "
+                     f"{fmt(ratio(r['total_ms'], b and b['total_ms']))} | "
+                     f"{fmt(ratio(r['total_ms'], u and u['total_ms']))} |"
+                     + (' counts varied!' if r['counts_vary'] else ''))
+        L.append('')
     L.append('#### DMA API path: virtio-rng reads through the zPCI IOMMU (one map+unmap each)')
     L.append('')
     L.append('| policy | kernel | reads | RPCITs | RPCIT/read | global flushes | '
