@@ -9,6 +9,7 @@ benchmark, and writes OUT_DIR/bench.md, bench.json and bench.png.
 Counts do not depend on timing; times are medians over the repetitions,
 with their spread, and compared as ratios only.
 """
+import glob
 import json
 import math
 import os
@@ -27,25 +28,49 @@ SHORT = {'frag64': 'frag 64M', 'contig64': 'contig 64M', '1g': '1G', '4k': '4096
 
 
 def parse(results):
-    recs, info = [], {}
+    recs, info, traces = [], {}, {}
     for k in KERNELS:
         for m in MODES:
-            path = os.path.join(results, f'{k}-{m}.log')
-            if not os.path.exists(path):
-                continue
-            for line in open(path, errors='replace'):
-                line = line.strip()
-                if line.startswith('BENCHINFO '):
-                    key, _, val = line[10:].partition('=')
-                    info.setdefault(k, {}).setdefault(m, {}).setdefault(key, []).append(val)
-                if not line.startswith('BENCH '):
-                    continue
-                r = {'kernel': k, 'mode': m}
-                for kv in line.split()[1:]:
-                    key, _, val = kv.partition('=')
-                    r[key] = int(val) if re.fullmatch(r'-?\d+', val) else val
-                recs.append(r)
-    return recs, info
+            paths = [os.path.join(results, f'{k}-{m}.log')]
+            paths += sorted(glob.glob(os.path.join(results, f'{k}-{m}.[0-9]*.log')),
+                            key=lambda p: int(p.rsplit('.', 2)[1]))
+            for boot, path in enumerate(paths, 1):
+                if os.path.exists(path):
+                    parse_log(path, k, m, boot, recs, info, traces)
+    return recs, info, traces
+
+
+def parse_log(path, k, m, boot, recs, info, traces):
+    """The BENCH, BENCHINFO and BENCHTRACE lines of one console log."""
+    cur = None
+    for line in open(path, errors='replace'):
+        line = line.strip()
+        if line.startswith('BENCHINFO '):
+            key, _, val = line[10:].partition('=')
+            info.setdefault(k, {}).setdefault(m, {}).setdefault(key, []).append(val)
+        if line.startswith('BENCHTRACE '):
+            f = line[11:].split()
+            us, cur = int(f[2].partition('=')[2]), None
+            old = traces.setdefault(k, {}).get(' '.join(f[:2]))
+            if not old or old['us'] < us:	# the worst of all boots
+                cur = {'us': us, 'boot': boot, 'lines': []}
+                traces[k][' '.join(f[:2])] = cur
+            continue
+        if line.startswith('BENCHTRACE| '):
+            if cur:
+                cur['lines'].append(line[12:])
+            continue
+        if not line.startswith('BENCH '):
+            continue
+        r = {'kernel': k, 'mode': m, 'boot': boot}
+        for kv in line.split()[1:]:
+            key, _, val = kv.partition('=')
+            if re.fullmatch(r'-?\d+', val):
+                val = int(val)
+            elif re.fullmatch(r'-?\d+\.\d*', val):
+                val = float(val)
+            r[key] = val
+        recs.append(r)
 
 
 def med(xs):
@@ -135,6 +160,62 @@ def summarise(recs, info):
     return rows
 
 
+IRQ_WORKLOADS = ['frag64', 'contig64', '1g', '4k']
+
+
+def irqsoff(recs):
+    """Worst IRQs-off section (us) of every repetition, per workload,
+    phase and kernel: {(workload, phase): {kernel: [us, ...]}}."""
+    out = {}
+    for w in IRQ_WORKLOADS:
+        for ph in ('map', 'unmap'):
+            for k in KERNELS:
+                xs = [r['irqsoff_us'] for r in group(recs, k, 'vfio', w, ph)
+                      if 'irqsoff_us' in r]
+                if xs:
+                    out.setdefault((w, ph), {})[k] = xs
+    return out
+
+
+def noise(*lists):
+    """The noise of a comparison: the widest spread (max - min) that the
+    repetitions of any of the compared kernels show."""
+    return max((max(xs) - min(xs) for xs in lists if xs), default=0)
+
+
+MB_RES = 0.1	# dma_map_benchmark prints us with one decimal
+
+
+def mapbench(recs):
+    """dma_map_benchmark per policy and kernel: latency runs (profiler
+    off) and the counting run (profiler on)."""
+    rows = []
+    for m in ['dma-lazy', 'dma-strict']:
+        for k in KERNELS:
+            lat = [r for r in group(recs, k, m, 'mapbench', 'lat') if 'map_us' in r]
+            cnt = group(recs, k, m, 'mapbench', 'count')
+            if not lat:
+                continue
+            row = {'policy': m[4:], 'kernel': k, 'runs': len(lat)}
+            for key in ('map_us', 'map_sd', 'unmap_us', 'unmap_sd'):
+                row[key] = med([float(r[key]) for r in lat])
+                row[key + '_all'] = [float(r[key]) for r in lat]
+            row['map_noise'] = noise(row['map_us_all'])
+            row['unmap_noise'] = noise(row['unmap_us_all'])
+            if cnt:
+                c = cnt[0]
+                row['maps'] = c['ops']
+                row['unmaps'] = c.get('dma_unmap_page_attrs', 0)
+                row['rpcits'] = c.get('zpci_refresh_trans', 0)
+                row['rpcit_per_map'] = row['rpcits'] / row['maps'] if row['maps'] else None
+            rows.append(row)
+    return rows
+
+
+def find_mb(mb, policy, k):
+    return next((r for r in mb if r['policy'] == policy and r['kernel'] == k), None)
+
+
 def find(rows, w, k):
     return next((r for r in rows if r['workload'] == w and r['kernel'] == k), None)
 
@@ -170,7 +251,7 @@ def agreement(recs):
     return res
 
 
-def targets(rows, recs):
+def targets(rows, recs, irq=None, mb=None):
     out = []
 
     def add(name, ok, detail):
@@ -226,6 +307,41 @@ def targets(rows, recs):
             f"RPCITs series {s['rpcits']} base {b['rpcits']}, IOVA allocator calls "
             f"{s['allocs']} vs {b['allocs']}, series global flushes {fmt(s['globals'])}, "
             f"time/op series/base = {ratio(s['us_per_op'], b['us_per_op']):.2f} (not judged)")
+    # Interrupts-off: the worst section of each phase, median over the
+    # repetitions, series against 6.12 with the noise of the phase (the
+    # widest max - min of the three kernels) as margin, and against the
+    # base with no margin.
+    for (w, ph), by in (irq or {}).items():
+        s = by.get('series')
+        if not s:
+            continue
+        name = f"{LABELS[w]} {'MAP_DMA' if ph == 'map' else 'UNMAP_DMA'}"
+        u = by.get('6.12')
+        n = noise(*by.values())
+        if u:
+            add(f'IRQs off: series <= 6.12 within noise ({name})',
+                med(s) <= med(u) + n,
+                f'median worst section series {fmt(med(s))} us, 6.12 {fmt(med(u))} us, '
+                f'noise {fmt(n)} us')
+        b = by.get('base')
+        if b:
+            add(f'IRQs off: series <= base ({name})', med(s) <= med(b),
+                f'median worst section series {fmt(med(s))} us, base {fmt(med(b))} us')
+    # The lazy DMA API, dma_map_benchmark: the series as the base, within
+    # the noise of the runs (at least the tool's 0.1 us resolution).
+    s, b = find_mb(mb or [], 'lazy', 'series'), find_mb(mb or [], 'lazy', 'base')
+    if s and b:
+        for op in ('map', 'unmap'):
+            n = max(noise(s[op + '_us_all'], b[op + '_us_all']), MB_RES)
+            d = s[op + '_us'] - b[op + '_us']
+            add(f'dma_map_benchmark lazy {op} latency: series within noise of base',
+                abs(d) <= n + 1e-9,
+                f"series {s[op + '_us']:.1f} us, base {b[op + '_us']:.1f} us, "
+                f"difference {d:+.1f} us, noise {n:.1f} us")
+        if s.get('rpcit_per_map') is not None and b.get('rpcit_per_map') is not None:
+            add('dma_map_benchmark lazy: RPCITs per map as in the base',
+                abs(s['rpcit_per_map'] - b['rpcit_per_map']) <= 0.001,
+                f"series {s['rpcit_per_map']:.4f}, base {b['rpcit_per_map']:.4f}")
     agr = agreement(recs)
     if 'series' in agr:
         n, ok = agr['series']
@@ -234,34 +350,45 @@ def targets(rows, recs):
     return out
 
 
-def table(rows, tgts, meta):
+def where(trace):
+    """The first function the irqsoff tracer recorded in a worst section
+    (with function tracing off: where interrupts went off)."""
+    for line in trace['lines'] if trace else []:
+        m = re.match(r'\s*\S+\s+\d\S*\s+\d+us\S*\s*:\s*(\S+) <-(\S+)', line)
+        if m:
+            return m.group(1)
+    return None
+
+
+def table(rows, tgts, meta, irq=None, mb=None, traces=None):
     L = []
-    L.append('## make bench: IOTLB refreshes and map/unmap cost, base vs series vs 6.12')
+    L.append('### make bench: IOTLB refreshes, IRQs-off time and DMA mapping cost, base vs series vs 6.12')
     L.append('')
     for line in meta:
         L.append(f'    {line}')
     L.append('')
-    L.append('### VFIO type1 MAP_DMA / UNMAP_DMA (per MAP_DMA+UNMAP_DMA cycle; '
-             '4 KiB: per 4096 cycles)')
-    L.append('')
-    L.append('| workload | kernel | chunks | map RPCITs | unmap RPCITs | unmap calls | '
-             'unmap batches | map ms | unmap ms | map+unmap ms | spread | us/chunk | '
-             'vs base | vs 6.12 |')
-    L.append('|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|')
-    for r in rows:
-        if r['workload'] not in SIZES:
-            continue
-        b, u = find(rows, r['workload'], 'base'), find(rows, r['workload'], '6.12')
-        name = LABELS[r['workload']] + (f" ({r['buffer']})" if r['buffer'] else '')
-        L.append(f"| {name} | {r['kernel']} | {fmt(r['chunks'])} | {fmt(r['map_rpcits'])} | "
-                 f"{fmt(r['unmap_rpcits'])} | {fmt(r['unmap_calls'])} | {fmt(r['unmap_batches'])} | "
-                 f"{r['map_ms']:.1f} | {r['unmap_ms']:.1f} | {r['total_ms']:.1f} | "
-                 f"{r['spread_pct']:.0f}% | {1000 * r['total_ms'] / r['chunks']:.1f} | "
-                 f"{fmt(ratio(r['total_ms'], b and b['total_ms']))} | "
-                 f"{fmt(ratio(r['total_ms'], u and u['total_ms']))} |"
-                 + (' counts varied!' if r['counts_vary'] else ''))
-    L.append('')
-    L.append('### DMA API path: virtio-rng reads through the zPCI IOMMU (one map+unmap each)')
+    if any(r['workload'] in SIZES for r in rows):
+        L.append('#### VFIO type1 MAP_DMA / UNMAP_DMA (per MAP_DMA+UNMAP_DMA cycle; '
+                 '4 KiB: per 4096 cycles)')
+        L.append('')
+        L.append('| workload | kernel | chunks | map RPCITs | unmap RPCITs | unmap calls | '
+                 'unmap batches | map ms | unmap ms | map+unmap ms | spread | us/chunk | '
+                 'vs base | vs 6.12 |')
+        L.append('|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|')
+        for r in rows:
+            if r['workload'] not in SIZES:
+                continue
+            b, u = find(rows, r['workload'], 'base'), find(rows, r['workload'], '6.12')
+            name = LABELS[r['workload']] + (f" ({r['buffer']})" if r['buffer'] else '')
+            L.append(f"| {name} | {r['kernel']} | {fmt(r['chunks'])} | {fmt(r['map_rpcits'])} | "
+                     f"{fmt(r['unmap_rpcits'])} | {fmt(r['unmap_calls'])} | {fmt(r['unmap_batches'])} | "
+                     f"{r['map_ms']:.1f} | {r['unmap_ms']:.1f} | {r['total_ms']:.1f} | "
+                     f"{r['spread_pct']:.0f}% | {1000 * r['total_ms'] / r['chunks']:.1f} | "
+                     f"{fmt(ratio(r['total_ms'], b and b['total_ms']))} | "
+                     f"{fmt(ratio(r['total_ms'], u and u['total_ms']))} |"
+                     + (' counts varied!' if r['counts_vary'] else ''))
+        L.append('')
+    L.append('#### DMA API path: virtio-rng reads through the zPCI IOMMU (one map+unmap each)')
     L.append('')
     L.append('| policy | kernel | reads | RPCITs | RPCIT/read | global flushes | '
              '6.1 IOVA allocs | iommu_map | unmap calls | us/read | spread | vs base |')
@@ -276,7 +403,74 @@ def table(rows, tgts, meta):
                  f"{r['us_per_op']:.1f} | {r['spread_pct']:.0f}% | "
                  f"{fmt(ratio(r['us_per_op'], b and b['us_per_op']))} |")
     L.append('')
-    L.append('### Targets')
+    if irq:
+        L.append('#### Worst IRQs-off section per phase, us (irqsoff tracer, '
+                 'tracing_max_latency reset before each VFIO ioctl)')
+        L.append('')
+        L.append('Each cell: median over the repetitions [min-max]. '
+                 'noise: the widest max-min of the three kernels.')
+        L.append('')
+        L.append('| workload | phase | reps | base | series | 6.12 | noise | '
+                 'series vs base | series vs 6.12 |')
+        L.append('|---|---|--:|--:|--:|--:|--:|--:|--:|')
+        for (w, ph), by in irq.items():
+            def cell(k):
+                xs = by.get(k)
+                return f'{fmt(med(xs))} [{min(xs)}-{max(xs)}]' if xs else '-'
+            s, b, u = by.get('series'), by.get('base'), by.get('6.12')
+            reps = max(len(x) for x in by.values())
+            L.append(f"| {LABELS[w]} | {ph} | {reps} | {cell('base')} | {cell('series')} | "
+                     f"{cell('6.12')} | {fmt(noise(*by.values()))} | "
+                     f"{fmt(ratio(med(s), b and med(b)) if s else None)} | "
+                     f"{fmt(ratio(med(s), u and med(u)) if s else None)} |")
+        L.append('')
+        if traces:
+            L.append('Where the worst section of all repetitions was (first function the '
+                     'tracer recorded in it; traces in irqsoff/KERNEL-WORKLOAD-PHASE.txt):')
+            L.append('')
+            L.append('| workload | phase | base | series | 6.12 |')
+            L.append('|---|---|---|---|---|')
+            for (w, ph) in irq:
+                cells = []
+                for k in KERNELS:
+                    t = traces.get(k, {}).get(f'workload={w} phase={ph}')
+                    cells.append(f"{where(t) or '-'} ({t['us']} us)" if t else '-')
+                L.append(f"| {LABELS[w]} | {ph} | {' | '.join(cells)} |")
+            L.append('')
+    if mb:
+        L.append('#### DMA API latency: dma_map_benchmark (1 thread, 1 page, '
+                 'the zPCI function bound to dma_map_benchmark)')
+        L.append('')
+        L.append('map/unmap us: median over the runs of the mean latency [min-max], '
+                 'sd: median of the standard deviations the tool prints; '
+                 'RPCITs per map from one more run with the function profiler.')
+        L.append('')
+        L.append('| policy | kernel | runs | map us | map sd | unmap us | unmap sd | '
+                 'maps counted | RPCITs | RPCIT/map | map vs base | unmap vs base |')
+        L.append('|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|')
+        for r in mb:
+            b = find_mb(mb, r['policy'], 'base')
+            L.append(f"| {r['policy']} | {r['kernel']} | {r['runs']} | "
+                     f"{r['map_us']:.1f} [{min(r['map_us_all']):.1f}-{max(r['map_us_all']):.1f}] | "
+                     f"{r['map_sd']:.1f} | "
+                     f"{r['unmap_us']:.1f} [{min(r['unmap_us_all']):.1f}-{max(r['unmap_us_all']):.1f}] | "
+                     f"{r['unmap_sd']:.1f} | {fmt(r.get('maps'))} | {fmt(r.get('rpcits'))} | "
+                     f"{fmt(r.get('rpcit_per_map'), 4)} | "
+                     f"{fmt(ratio(r['map_us'], b and b['map_us']))} | "
+                     f"{fmt(ratio(r['unmap_us'], b and b['unmap_us']))} |")
+        L.append('')
+        for k in KERNELS:
+            lz, st = find_mb(mb, 'lazy', k), find_mb(mb, 'strict', k)
+            if not lz or not st:
+                continue
+            rp = ''
+            if lz.get('rpcit_per_map') is not None and st.get('rpcit_per_map') is not None:
+                rp = f", {st['rpcit_per_map'] - lz['rpcit_per_map']:+.4f} RPCIT per map+unmap"
+            L.append(f"- strict - lazy, {k}: map {st['map_us'] - lz['map_us']:+.1f} us, "
+                     f"unmap {st['unmap_us'] - lz['unmap_us']:+.1f} us{rp} "
+                     f"(what an ISM function, always strict in the series, pays per unmap)")
+        L.append('')
+    L.append('#### Targets')
     L.append('')
     for t in tgts:
         L.append(f"- {t['result']}: {t['target']}: {t['detail']}")
@@ -329,7 +523,7 @@ unset multiplot
 
 def main():
     results, outdir = sys.argv[1], sys.argv[2]
-    recs, info = parse(results)
+    recs, info, traces = parse(results)
     if not recs:
         sys.exit(f'error: no BENCH lines in {results}/*.log')
     meta_path = os.path.join(results, 'meta.txt')
@@ -338,18 +532,40 @@ def main():
         kinfo = info.get(k, {}).get('vfio', {})
         if kinfo:
             meta.append(f"{k}: uname {kinfo.get('kernel', ['?'])[0]}, traced "
-                        f"{','.join(kinfo.get('traced', []))}")
+                        f"{','.join(dict.fromkeys(kinfo.get('traced', [])))}")
+    dur_path = os.path.join(results, 'durations.txt')
+    if os.path.exists(dur_path):
+        durs = {}
+        for line in open(dur_path):
+            k, what, secs = line.split()
+            durs.setdefault(k, []).append(f'{what} {secs}')
+        for k in KERNELS:
+            if k in durs:
+                meta.append(f"{k}: host seconds per boot: {', '.join(durs[k])}")
     rows = summarise(recs, info)
-    tgts = targets(rows, recs)
-    md = table(rows, tgts, meta)
+    irq = irqsoff(recs)
+    mb = mapbench(recs)
+    tgts = targets(rows, recs, irq, mb)
+    md = table(rows, tgts, meta, irq, mb, traces)
+    tdir = os.path.join(outdir, 'irqsoff')
+    os.makedirs(tdir, exist_ok=True)
+    for k, by in traces.items():
+        for key, t in by.items():
+            w, ph = (x.partition('=')[2] for x in key.split())
+            with open(os.path.join(tdir, f'{k}-{w}-{ph}.txt'), 'w') as f:
+                f.write(f'# worst IRQs-off section of {k}, {w} {ph}: {t["us"]} us '
+                        f'(vfio boot {t["boot"]})\n')
+                f.write('\n'.join(t['lines']) + '\n')
     png = chart(rows, outdir)
     with open(os.path.join(outdir, 'bench.md'), 'w') as f:
         f.write(md)
     with open(os.path.join(outdir, 'bench.json'), 'w') as f:
         json.dump({'meta': meta, 'info': info, 'summary': rows,
-                   'targets': tgts, 'records': recs}, f, indent=1)
+                   'irqsoff': {f'{w} {ph}': by for (w, ph), by in irq.items()},
+                   'mapbench': mb, 'targets': tgts, 'records': recs}, f, indent=1)
     print(md, end='')
-    print(f"\nwritten: {outdir}/bench.md, bench.json{', bench.png' if png else ''}")
+    print(f"\nwritten: {outdir}/bench.md, bench.json{', bench.png' if png else ''}"
+          f"{', irqsoff/*.txt' if traces else ''}")
 
 
 if __name__ == '__main__':

@@ -1,22 +1,41 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * PID 1 of the benchmark guest (make bench): measure IOTLB refreshes
- * (RPCIT), IOMMU map/unmap calls and guest time of DMA mapping on the zPCI
- * function BENCH_DEVICE, print one "BENCH" line per measured phase and
- * power off. The same program runs on every kernel.
+ * (RPCIT), IOMMU map/unmap calls, the worst interrupts-off section and
+ * guest time of DMA mapping on the zPCI function BENCH_DEVICE, print one
+ * "BENCH" line per measured phase and power off. The same program runs on
+ * every kernel.
  *
  * Counting: the ftrace function profiler, filtered to the RPCIT helper
- * zpci_refresh_trans() and to the IOMMU API entry points, read before and
- * after each phase. Where the kernel has the series' debugfs counters
- * (/sys/kernel/debug/pci/<function>/statistics) they are read too, so
+ * zpci_refresh_trans(), to the IOMMU API entry points and to the DMA API's
+ * dma_map_page_attrs()/dma_unmap_page_attrs(), read before and after each
+ * phase. Where the kernel has debugfs RPCIT counters
+ * (/sys/kernel/debug/pci/<function>/statistics: the series and 6.12,
+ * "Sync Map RPCITs", "Sync RPCITs", "Global RPCITs") they are read too, so
  * that the host can check that both agree.
+ *
+ * Interrupts-off time (vfio mode): the irqsoff tracer, with function
+ * tracing off; tracing_max_latency is set to 0 right before each VFIO
+ * ioctl (or loop of ioctls) and read right after, so each phase reports
+ * its worst section ("irqsoff_us"). The trace of the worst section of
+ * each workload and phase is printed at the end (BENCHTRACE lines).
+ *
+ * DMA API latency (dma mode, after the hwrng reads): the function is
+ * handed to the dma_map_benchmark driver (driver_override: it has no ID
+ * table) and /bin/dma_map_benchmark, the kernel's own tool built from the
+ * same tree, runs BENCH_MB_REPS times for BENCH_MB_SECONDS with the
+ * profiler off (phase "lat"), then once more with the profiler on to
+ * count RPCITs per dma_map_page_attrs() (phase "count").
  *
  * Environment (unknown kernel parameters "name=value" end up here):
  *   BENCH_MODE    vfio: VFIO type1 MAP_DMA/UNMAP_DMA workloads
  *                 dma:  the DMA API path, reads of /dev/hwrng
  *   BENCH_DEVICE  the zPCI function, e.g. 0001:00:00.0
  *   BENCH_REPS    repetitions of each workload (default 5)
+ *   BENCH_1G_REPS repetitions of the 1 GiB workload (default 3)
  *   BENCH_DMA_OPS reads of /dev/hwrng per repetition (default 16384)
+ *   BENCH_MB_REPS runs of dma_map_benchmark (default 3)
+ *   BENCH_MB_SECONDS seconds of each run (default 2)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +49,7 @@
 #include <sys/reboot.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/vfio.h>
@@ -50,17 +70,16 @@ static const char * const funcs[] = {
 	"zpci_refresh_global",		/* 6.1 DMA API, if not inlined */
 	"s390_iommu_flush_iotlb_all",	/* 6.12 flush queue */
 	"__dma_alloc_iommu",		/* 6.1 DMA API IOVA allocator */
+	"dma_map_page_attrs",		/* DMA API: one per dma_map_single() */
+	"dma_unmap_page_attrs",
 };
 #define NR_FUNCS	ARRAY_SIZE(funcs)
 
 /*
- * The RPCIT counters in debugfs: those of the series (patch "Count IOTLB
- * refreshes per function") and their 6.12 counterparts, same order.
+ * The RPCIT counters in debugfs: 6.12's names, which the series (patch
+ * "Count IOTLB refreshes per function") uses too.
  */
 static const char * const dbg_names[] = {
-	"Map RPCITs", "Unmap RPCITs", "Global RPCITs",
-};
-static const char * const dbg_names_612[] = {
 	"Sync Map RPCITs", "Sync RPCITs", "Global RPCITs",
 };
 static const char * const dbg_keys[] = {
@@ -72,6 +91,8 @@ struct counts {
 	unsigned long long hits[NR_FUNCS];
 	long long dbg[NR_DBG];		/* -1: not available */
 	double ns;
+	long long irqsoff_us;		/* worst section since the last
+					 * irqsoff_reset(); -1: not measured */
 };
 
 static const char *device;
@@ -164,7 +185,7 @@ static void debugfs_read(long long *dbg)
 		while (*name == ' ')
 			name++;
 		for (i = 0; i < NR_DBG; i++)
-			if (!strcmp(name, dbg_names[i]) || !strcmp(name, dbg_names_612[i]))
+			if (!strcmp(name, dbg_names[i]))
 				dbg[i] = strtoll(colon + 1, NULL, 10);
 	}
 	fclose(f);
@@ -175,6 +196,117 @@ static void snap(struct counts *c)
 	debugfs_read(c->dbg);
 	profiler_read(c->hits);
 	c->ns = now_ns();
+	c->irqsoff_us = -1;
+}
+
+/* The irqsoff tracer: on (vfio mode only), reset, read */
+static int irqsoff_on;
+
+static void irqsoff_setup(void)
+{
+	char cur[32] = "";
+	FILE *f;
+
+	/* only the start and end of the worst section, and its stack */
+	write_file(TRACING "/options/function-trace", "0");
+	write_file(TRACING "/tracing_thresh", "0");
+	if (write_file(TRACING "/current_tracer", "irqsoff"))
+		printf("BENCHERR current_tracer=irqsoff: %s\n", strerror(errno));
+	f = fopen(TRACING "/current_tracer", "r");
+	if (f) {
+		if (fgets(cur, sizeof(cur), f))
+			cur[strcspn(cur, "\n")] = 0;
+		fclose(f);
+	}
+	irqsoff_on = !strcmp(cur, "irqsoff");
+	printf("BENCHINFO irqsoff=%s\n", irqsoff_on ? "yes" : "no");
+}
+
+static void irqsoff_reset(void)
+{
+	if (irqsoff_on)
+		write_file(TRACING "/tracing_max_latency", "0");
+}
+
+static long long irqsoff_read(void)
+{
+	char val[32];
+	ssize_t n;
+	int fd;
+
+	if (!irqsoff_on)
+		return -1;
+	fd = open(TRACING "/tracing_max_latency", O_RDONLY);
+	if (fd < 0)
+		return -1;
+	n = read(fd, val, sizeof(val) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	val[n] = 0;
+	return strtoll(val, NULL, 10);
+}
+
+/*
+ * The worst section per workload and phase, with its trace (the irqsoff
+ * tracer's max buffer), printed at the end of the boot.
+ */
+#define MAX_WORST	16
+#define TRACE_BYTES	8192
+static struct worst {
+	char key[48];
+	long long us;
+	char trace[TRACE_BYTES];
+} worst[MAX_WORST];
+
+static void irqsoff_keep(const char *workload, const char *phase, long long us)
+{
+	struct worst *w = NULL;
+	char key[48];
+	unsigned int i;
+	ssize_t n;
+	int fd;
+
+	if (us < 0)
+		return;
+	snprintf(key, sizeof(key), "workload=%s phase=%s", workload, phase);
+	for (i = 0; i < MAX_WORST; i++) {
+		if (!worst[i].key[0] || !strcmp(worst[i].key, key)) {
+			w = &worst[i];
+			break;
+		}
+	}
+	if (!w || (w->key[0] && w->us >= us))
+		return;
+	strcpy(w->key, key);
+	w->us = us;
+	w->trace[0] = 0;
+	fd = open(TRACING "/trace", O_RDONLY);
+	if (fd < 0)
+		return;
+	n = read(fd, w->trace, sizeof(w->trace) - 1);
+	while (n > 0 && (size_t)n < sizeof(w->trace) - 1) {
+		ssize_t m = read(fd, w->trace + n, sizeof(w->trace) - 1 - n);
+
+		if (m <= 0)
+			break;
+		n += m;
+	}
+	w->trace[n > 0 ? n : 0] = 0;
+	close(fd);
+}
+
+static void irqsoff_print(void)
+{
+	unsigned int i;
+	char *line, *save;
+
+	for (i = 0; i < MAX_WORST && worst[i].key[0]; i++) {
+		printf("BENCHTRACE %s us=%lld\n", worst[i].key, worst[i].us);
+		for (line = strtok_r(worst[i].trace, "\n", &save); line;
+		     line = strtok_r(NULL, "\n", &save))
+			printf("BENCHTRACE| %s\n", line);
+	}
 }
 
 /* Print one phase: what happened between snapshots @a and @b. */
@@ -186,6 +318,8 @@ static void report(const char *workload, const char *phase, int rep,
 
 	printf("BENCH workload=%s phase=%s rep=%d ops=%lu ns=%.0f", workload,
 	       phase, rep, ops, b->ns - a->ns);
+	if (b->irqsoff_us >= 0)
+		printf(" irqsoff_us=%lld", b->irqsoff_us);
 	for (i = 0; i < NR_FUNCS; i++)
 		printf(" %s=%llu", funcs[i], b->hits[i] - a->hits[i]);
 	for (i = 0; i < NR_DBG; i++) {
@@ -407,16 +541,26 @@ static void bench_map_unmap(int container, const char *workload, char *buf,
 	struct counts a, b, c;
 	int rep, rc;
 
+	long long irq;
+
 	for (rep = 1; rep <= reps; rep++) {
 		snap(&a);
+		irqsoff_reset();
 		rc = dma_map(container, buf, iova, size);
+		irq = irqsoff_read();
+		irqsoff_keep(workload, "map", irq);
 		snap(&b);
+		b.irqsoff_us = irq;
 		if (rc) {
 			printf("BENCHERR workload=%s MAP_DMA: %s\n", workload, strerror(-rc));
 			return;
 		}
+		irqsoff_reset();
 		rc = dma_unmap(container, iova, size);
+		irq = irqsoff_read();
+		irqsoff_keep(workload, "unmap", irq);
 		snap(&c);
+		c.irqsoff_us = irq;
 		if (rc) {
 			printf("BENCHERR workload=%s UNMAP_DMA: %s\n", workload, strerror(-rc));
 			return;
@@ -433,6 +577,7 @@ static void bench_small(int container, uint64_t iova, unsigned long n, int reps)
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	struct counts a, b, c;
 	unsigned long i;
+	long long irq;
 	int rep;
 
 	if (buf == MAP_FAILED)
@@ -440,18 +585,26 @@ static void bench_small(int container, uint64_t iova, unsigned long n, int reps)
 	touch(buf, n * PAGE);
 	for (rep = 1; rep <= reps; rep++) {
 		snap(&a);
+		irqsoff_reset();
 		for (i = 0; i < n; i++)
 			if (dma_map(container, buf + i * PAGE, iova + i * PAGE, PAGE))
 				break;
+		irq = irqsoff_read();
+		irqsoff_keep("4k", "map", irq);
 		snap(&b);
+		b.irqsoff_us = irq;
 		if (i < n) {
 			printf("BENCHERR workload=4k MAP_DMA %lu: %s\n", i, strerror(errno));
 			return;
 		}
+		irqsoff_reset();
 		for (i = 0; i < n; i++)
 			if (dma_unmap(container, iova + i * PAGE, PAGE))
 				break;
+		irq = irqsoff_read();
+		irqsoff_keep("4k", "unmap", irq);
 		snap(&c);
+		c.irqsoff_us = irq;
 		if (i < n) {
 			printf("BENCHERR workload=4k UNMAP_DMA %lu: %s\n", i, strerror(errno));
 			return;
@@ -462,7 +615,7 @@ static void bench_small(int container, uint64_t iova, unsigned long n, int reps)
 	munmap(buf, n * PAGE);
 }
 
-static void bench_vfio(int reps)
+static void bench_vfio(int reps, int reps_1g)
 {
 	uint64_t iova = 0, iova_end = 0, size = 64 * MIB;
 	const char *kind = "none";
@@ -502,13 +655,15 @@ static void bench_vfio(int reps)
 		printf("BENCHERR workload=1g: IOVA range too small\n");
 		return;
 	}
-	buf = touched_buffer(size, !strcmp(kind, "plain-backwards"));
+	/* as contiguous as the guest can get it: the worst IRQs-off case */
+	buf = contiguous_buffer(size, &kind);
 	if (!buf) {
 		printf("BENCHERR workload=1g: %s\n", strerror(errno));
 		return;
 	}
-	snprintf(extra, sizeof(extra), "pfn_runs=%lu", pfn_runs(buf, size));
-	bench_map_unmap(container, "1g", buf, iova, size, 1, extra);
+	snprintf(extra, sizeof(extra), "buffer=%s pfn_runs=%lu", kind, pfn_runs(buf, size));
+	bench_map_unmap(container, "1g", buf, iova, size, reps_1g, extra);
+	write_file("/proc/sys/vm/nr_hugepages", "0");
 }
 
 static void print_file(const char *tag, const char *path)
@@ -568,12 +723,133 @@ static void bench_dma(int reps, unsigned long ops)
 	close(fd);
 }
 
+/* Hand @bdf to @driver (driver_override), whatever driver it had. */
+static int bind_driver(const char *bdf, const char *driver)
+{
+	char path[256];
+	int rc;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override", bdf);
+	rc = write_file(path, driver);
+	if (rc)
+		return rc;
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver/unbind", bdf);
+	write_file(path, bdf);
+	rc = write_file("/sys/bus/pci/drivers_probe", bdf);
+	if (rc)
+		return rc;
+	snprintf(path, sizeof(path), "/sys/bus/pci/drivers/%s/%s", driver, bdf);
+	return access(path, F_OK) ? -ENODEV : 0;
+}
+
+/*
+ * One run of the kernel's dma_map_benchmark tool: one thread, one page
+ * per map, a 64-bit mask (the zPCI DMA range may start above 4 GiB).
+ * Its "average map latency(us):X standard deviation:Y" lines go to @res
+ * as map_us/map_sd/unmap_us/unmap_sd.
+ */
+static int run_mapbench(int seconds, char *res, size_t len)
+{
+	char secs[16], line[256], *p = res;
+	double avg, sd;
+	int pfd[2], status, got = 0;
+	pid_t pid;
+	FILE *f;
+
+	*res = 0;
+	snprintf(secs, sizeof(secs), "%d", seconds);
+	if (pipe(pfd))
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (!pid) {
+		dup2(pfd[1], 1);
+		dup2(pfd[1], 2);
+		close(pfd[0]);
+		execl("/bin/dma_map_benchmark", "dma_map_benchmark", "-t", "1",
+		      "-s", secs, "-b", "64", "-g", "1", (char *)NULL);
+		_exit(127);
+	}
+	close(pfd[1]);
+	f = fdopen(pfd[0], "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = 0;
+		printf("BENCHINFO mapbench=%s\n", line);
+		if (sscanf(line, "average map latency(us):%lf standard deviation:%lf",
+			   &avg, &sd) == 2) {
+			p += snprintf(p, len - (p - res), "%smap_us=%.1f map_sd=%.1f",
+				      p == res ? "" : " ", avg, sd);
+			got++;
+		} else if (sscanf(line, "average unmap latency(us):%lf standard deviation:%lf",
+				  &avg, &sd) == 2) {
+			p += snprintf(p, len - (p - res), "%sunmap_us=%.1f unmap_sd=%.1f",
+				      p == res ? "" : " ", avg, sd);
+			got++;
+		}
+	}
+	if (f)
+		fclose(f);
+	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
+		return -EIO;
+	return got == 2 ? 0 : -EIO;
+}
+
+static void bench_mapbench(int reps, int seconds)
+{
+	struct counts a, b;
+	unsigned long ops = 0;
+	unsigned int i;
+	char res[128];
+	int rep, rc;
+
+	rc = bind_driver(device, "dma_map_benchmark");
+	if (rc) {
+		printf("BENCHERR bind %s to dma_map_benchmark: %s\n", device, strerror(-rc));
+		return;
+	}
+	if (access("/sys/kernel/debug/dma_map_benchmark", F_OK)) {
+		printf("BENCHERR no /sys/kernel/debug/dma_map_benchmark\n");
+		return;
+	}
+	/* Latency without the profiler: it would add a hit per profiled call. */
+	write_file(TRACING "/function_profile_enabled", "0");
+	for (rep = 1; rep <= reps; rep++) {
+		snap(&a);
+		rc = run_mapbench(seconds, res, sizeof(res));
+		snap(&b);
+		if (rc) {
+			printf("BENCHERR workload=mapbench rep %d: %s\n", rep, strerror(-rc));
+			return;
+		}
+		report("mapbench", "lat", rep, 0, &a, &b, res);
+	}
+	/* Once more with the profiler, to count RPCITs per map. */
+	if (write_file(TRACING "/function_profile_enabled", "1"))
+		printf("BENCHERR cannot enable the function profiler\n");
+	snap(&a);
+	rc = run_mapbench(seconds, res, sizeof(res));
+	snap(&b);
+	if (rc) {
+		printf("BENCHERR workload=mapbench count: %s\n", strerror(-rc));
+		return;
+	}
+	for (i = 0; i < NR_FUNCS; i++)
+		if (!strcmp(funcs[i], "dma_map_page_attrs"))
+			ops = b.hits[i] - a.hits[i];
+	report("mapbench", "count", 1, ops, &a, &b, res);
+}
+
 int main(void)
 {
 	const char *mode = getenv("BENCH_MODE");
 	const char *s;
-	int reps = (s = getenv("BENCH_REPS")) ? atoi(s) : 5;
+	int reps = (s = getenv("BENCH_REPS")) ? atoi(s) : 2;
 	unsigned long ops = (s = getenv("BENCH_DMA_OPS")) ? strtoul(s, NULL, 0) : 16384;
+	int reps_1g = (s = getenv("BENCH_1G_REPS")) ? atoi(s) : 3;
+	int mb_reps = (s = getenv("BENCH_MB_REPS")) ? atoi(s) : 3;
+	int mb_seconds = (s = getenv("BENCH_MB_SECONDS")) ? atoi(s) : 2;
+	int dma = mode && !strcmp(mode, "dma");
 	struct counts all0, all1;
 	long long dbg[NR_DBG];
 	struct utsname u;
@@ -608,15 +884,21 @@ int main(void)
 	 * the debugfs counters with the profiler: a phase's two snapshots
 	 * are not taken at the same instant.
 	 */
+	if (!dma)
+		irqsoff_setup();
 	usleep(200000);
 	snap(&all0);
-	if (mode && !strcmp(mode, "dma"))
+	if (dma)
 		bench_dma(reps, ops);
 	else
-		bench_vfio(reps);
+		bench_vfio(reps, reps_1g);
 	usleep(200000);
 	snap(&all1);
 	report("total", "all", 0, 0, &all0, &all1, NULL);
+	/* after "total": the function leaves virtio-pci, and its debugfs */
+	if (dma)
+		bench_mapbench(mb_reps, mb_seconds);
+	irqsoff_print();
 
 	printf("### bench end\n");
 	fflush(stdout);
