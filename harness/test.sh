@@ -1,6 +1,6 @@
 #!/bin/bash
-# make test: the main job, make stress and make check; ends with
-# "N passed, N failed".
+# make test: the main job, make stress, make nested and make check; ends
+# with "N passed, N failed".
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -8,6 +8,10 @@ set -uo pipefail
 run_rc=$?
 "$TOP/harness/stress.sh"
 stress_rc=$?
+# nested VFIO: L2 in QEMU in L1 (the series) drives L0's zPCI function
+NESTED_RESULTS=$BUILD/nested/results-series
+"$TOP/harness/nested.sh"
+nested_rc=$?
 mkdir -p "$RESULTS"
 "$TOP/harness/check.sh" 2>&1 | tee "$RESULTS/check.log"
 check_rc=${PIPESTATUS[0]}
@@ -26,6 +30,9 @@ p=$(count "$RESULTS/summary.json" passed) f=$(count "$RESULTS/summary.json" fail
 sp=$(count "$DEBUG_RESULTS/summary.json" passed) sf=$(count "$DEBUG_RESULTS/summary.json" failed)
 [ $stress_rc -ne 0 ] && [ "$sf" -eq 0 ] && sf=1
 p=$((p + sp)) f=$((f + sf))
+np=$(count "$NESTED_RESULTS/summary.json" passed) nf=$(count "$NESTED_RESULTS/summary.json" failed)
+[ $nested_rc -ne 0 ] && [ "$nf" -eq 0 ] && nf=1
+p=$((p + np)) f=$((f + nf))
 cp=0 cf=0
 if [ -f "$RESULTS/check.log" ]; then
 	cp=$(sed -n 's/^check: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$RESULTS/check.log")
@@ -33,4 +40,4 @@ if [ -f "$RESULTS/check.log" ]; then
 fi
 [ $check_rc -ne 0 ] && [ "${cf:-0}" -eq 0 ] && cf=1
 echo "$((p + ${cp:-0})) passed, $((f + ${cf:-0})) failed"
-[ $run_rc -eq 0 ] && [ $stress_rc -eq 0 ] && [ $check_rc -eq 0 ]
+[ $run_rc -eq 0 ] && [ $stress_rc -eq 0 ] && [ $nested_rc -eq 0 ] && [ $check_rc -eq 0 ]
