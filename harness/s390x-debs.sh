@@ -31,6 +31,7 @@ list=$(apt-cache depends --recurse --no-recommends --no-suggests \
 	--no-conflicts --no-breaks --no-replaces --no-enhances "${pkgs[@]}" |
 	grep -E '^[a-z0-9][^ ]*:s390x$' | sort -u)
 # One line per package: file name (name_version_arch.deb) and URI.
+# shellcheck disable=SC2086 # one argument per package
 uris=$(apt-get download --print-uris $list |
 	sed -n "s/^'\([^']*\)' \([^ ]*\) .*/\2 \1/p" | sort)
 [ -n "$uris" ] || die "apt-get download --print-uris found nothing for ${pkgs[*]}"

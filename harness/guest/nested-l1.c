@@ -243,6 +243,7 @@ static const char * const l2_checks[] = {
 	"function_is_there",
 	"virtio_pci_drives_it",
 	"rng_current_is_virtio_rng.0",
+	"hwrng_reads_without_blocking",
 	"first_pass_reads_all",
 	"second_pass_reads_all",
 	"data_is_not_all_zero",
@@ -270,14 +271,14 @@ struct run_state {
 	int run, l2_lines, init_seen, end_seen, go_sent;
 	int l2_events, l2_splats, qemu_errors, qemu_errors_at_attach;
 	int attach_events, events_before;
-	double t_init, t_first;
+	double t_init;
 	unsigned long long l2_global;
 	int l2_global_seen;
 	struct counters c0, c1;
 	char first_event[160], first_splat[160], first_qemu_error[160];
 };
 
-/* Where QEMU hangs: state, wait channel and kernel stack of each thread */
+/* Where QEMU hangs: the state and kernel stack of each of its threads */
 static void print_tasks(const char *run, pid_t pid)
 {
 	char path[128], line[256], state[64];
@@ -332,11 +333,10 @@ static void l2_line(struct run_state *s, char *l, int in, double t)
 		}
 		return;
 	}
-	if (!s->l2_lines++) {
-		/* L2 runs: QEMU's container attach is done */
-		s->t_first = t;
+	if (!*l)
+		return;
+	if (!s->l2_lines++)	/* L2 runs: QEMU's container attach is done */
 		s->attach_events = zpci_events() - s->events_before;
-	}
 	if (strstr(l, ZPCI_EVENT) && !s->l2_events++)
 		snprintf(s->first_event, 160, "%.150s", l);
 	if (is_splat(l) && !s->l2_splats++)
@@ -458,15 +458,15 @@ static void run_l2(int run, const char *extra, unsigned long kib, int timeout)
 	waitpid(pid, &status, 0);
 	t = now() - t0;
 
-	if (!s.l2_lines)
-		snprintf(line, sizeof(line), "L2 never started");
-	else if (s.attach_events)
-		snprintf(line, sizeof(line), "%d zPCI error event(s) in L1's log",
-			 s.attach_events);
-	else if (s.qemu_errors_at_attach)
-		snprintf(line, sizeof(line), "QEMU: %s", s.first_qemu_error);
-	else
-		line[0] = 0;
+	if (!s.l2_lines)	/* then the attach failed or never ended */
+		s.attach_events = zpci_events() - s.events_before;
+	snprintf(line, sizeof(line), "%s%s%s", s.l2_lines ? "" : "L2 never started",
+		 !s.l2_lines && (s.attach_events || s.qemu_errors_at_attach) ? "; " : "",
+		 s.qemu_errors_at_attach ? s.first_qemu_error : "");
+	if (s.attach_events)
+		snprintf(line + strlen(line), sizeof(line) - strlen(line),
+			 "%s%d zPCI error event(s) in L1's log",
+			 s.qemu_errors_at_attach ? "; " : "", s.attach_events);
 	add(run, s.l2_lines && !s.attach_events && !s.qemu_errors_at_attach,
 	    "qemu_attach_raises_no_zpci_error", "%s", line);
 	if (s.init_seen)
