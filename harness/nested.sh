@@ -58,7 +58,7 @@ build_kernel() {	# build_kernel NAME TREE
 	local out=$N/out-$1 o t0
 	mkdir -p "$out"
 	if ! cmp -s "$TOP/harness/nested.config" "$out/nested.config"; then
-		make -s -C "$2" O="$out" KCONFIG_ALLCONFIG="$TOP/harness/nested.config" \
+		nice -n 19 make -s -C "$2" O="$out" KCONFIG_ALLCONFIG="$TOP/harness/nested.config" \
 			allnoconfig >"$out/build.log" 2>&1 ||
 			die "allnoconfig failed for $1 (log: $out/build.log)"
 		cp "$TOP/harness/nested.config" "$out/nested.config"
