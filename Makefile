@@ -1,7 +1,7 @@
 # The s390 IOMMU / ISM / VFIO series for Linux 6.1 and its proving ground.
 # See README.md.
 
-.PHONY: all run test stress check prove bench export prepare clean distclean
+.PHONY: all run test stress nested check prove bench export prepare clean distclean
 
 # The main job: base + series, build, boot, tests, summary.
 all run:
@@ -14,6 +14,11 @@ test:
 # The same tests on a debug kernel: KASAN, lockdep, kmemleak, fault injection.
 stress:
 	@harness/stress.sh
+
+# Nested VFIO: L2 in QEMU in L1 drives L0's zPCI function; L1 is the
+# series, or the base with BASE=1 (part of make test: the series).
+nested:
+	@harness/nested.sh $(if $(BASE),base,series)
 
 # checkpatch, regeneration of patches/, per-patch build/warnings/tests.
 check:
@@ -35,7 +40,7 @@ prepare:
 	@harness/deps.sh && harness/prepare.sh
 
 clean:
-	rm -rf build/out build/out-debug build/bisect-out build/results build/results-debug
+	rm -rf build/out build/out-debug build/bisect-out build/results build/results-debug build/nested
 
 distclean:
 	rm -rf build

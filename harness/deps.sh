@@ -3,6 +3,17 @@
 # usage: deps.sh [EXTRA_PACKAGE...]  (make bench asks for what only it needs)
 set -euo pipefail
 
+# NAME:s390x is not installed: harness/s390x-debs.sh unpacks it with its
+# Depends under build/ for the nested guest, once the host has its own.
+native=() foreign=()
+for p in "$@"; do
+	case $p in *:s390x) foreign+=("$p") ;; *) native+=("$p") ;; esac
+done
+if [ ${#foreign[@]} -gt 0 ]; then
+	"$0" "${native[@]}" && exec "$(dirname "$0")/s390x-debs.sh" "${foreign[@]}"
+	exit 1
+fi
+
 PKGS=(make gcc gcc-s390x-linux-gnu libc6-dev-s390x-cross qemu-system-misc
       linux-source-6.1 flex bison bc libelf-dev libssl-dev cpio xz-utils
       python3 python3-ply python3-git perl git sparse rsync kmod

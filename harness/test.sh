@@ -1,6 +1,6 @@
 #!/bin/bash
-# make test: the main job, make stress, make check and make prove; ends
-# with "N passed, N failed".
+# make test: the main job, make stress, make nested, make check and make
+# prove; ends with "N passed, N failed".
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -8,6 +8,10 @@ set -uo pipefail
 run_rc=$?
 "$TOP/harness/stress.sh"
 stress_rc=$?
+# nested VFIO: L2 in QEMU in L1 (the series) drives L0's zPCI function
+NESTED_RESULTS=$BUILD/nested/results-series
+"$TOP/harness/nested.sh"
+nested_rc=$?
 mkdir -p "$RESULTS"
 "$TOP/harness/check.sh" 2>&1 | tee "$RESULTS/check.log"
 check_rc=${PIPESTATUS[0]}
@@ -39,9 +43,11 @@ add() {	# add PASSED FAILED RC: a step that failed before counting fails once
 }
 add "$(count "$RESULTS/summary.json" passed)" "$(count "$RESULTS/summary.json" failed)" $run_rc
 add "$(count "$DEBUG_RESULTS/summary.json" passed)" "$(count "$DEBUG_RESULTS/summary.json" failed)" $stress_rc
+add "$(count "$NESTED_RESULTS/summary.json" passed)" "$(count "$NESTED_RESULTS/summary.json" failed)" $nested_rc
 read -r cp cf <<<"$(counts "$RESULTS/check.log" check)"
 add "${cp:-0}" "${cf:-0}" $check_rc
 read -r pp pf <<<"$(counts "$RESULTS/prove.log" prove)"
 add "${pp:-0}" "${pf:-0}" $prove_rc
 echo "$p passed, $f failed"
-[ $run_rc -eq 0 ] && [ $stress_rc -eq 0 ] && [ $check_rc -eq 0 ] && [ $prove_rc -eq 0 ]
+[ $run_rc -eq 0 ] && [ $stress_rc -eq 0 ] && [ $nested_rc -eq 0 ] &&
+	[ $check_rc -eq 0 ] && [ $prove_rc -eq 0 ]

@@ -15,14 +15,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static void mount_or_warn(const char *src, const char *dst, const char *type)
+static inline void mount_or_warn(const char *src, const char *dst, const char *type)
 {
 	mkdir(dst, 0755);
 	if (mount(src, dst, type, 0, NULL) && errno != EBUSY)
 		printf("# mount %s on %s: %s\n", type, dst, strerror(errno));
 }
 
-static int write_file(const char *path, const char *val)
+static inline int write_file(const char *path, const char *val)
 {
 	int fd = open(path, O_WRONLY);
 	ssize_t n;
@@ -35,7 +35,7 @@ static int write_file(const char *path, const char *val)
 }
 
 /* Hand the function to vfio-pci, whatever driver it had before. */
-static int bind_vfio(const char *bdf)
+static inline int bind_vfio(const char *bdf)
 {
 	char path[256];
 	int rc;
