@@ -1,0 +1,96 @@
+#!/bin/bash
+# Boot the kernel of a package of make deb in QEMU and run the VFIO
+# selftests on it: vmlinuz and modules come from the linux-image .deb
+# (unpacked with dpkg-deb, not installed), the initramfs has our own
+# static /init (harness/guest/modinit.c: it loads the modules with
+# finit_module, then does what init.c does) and the selftests of the
+# tree, and harness/boot.sh boots it with the same two zPCI functions as
+# make. harness/report.py reads the console log (no KUnit: the distro
+# config has none).
+#
+#   deb-boot.sh PKGDIR KERNELRELEASE SRC OBJ
+#
+# PKGDIR has the .deb files; SRC and OBJ are the tree and the build
+# directory it was made from (for the selftests, headers, gen_init_cpio).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+pkgdir=$1 krel=$2 src=$3 obj=$4
+# The modules the tests need; the rest of their dependencies come from
+# the package's modules.dep.
+DEB_MODULES=${DEB_MODULES:-vfio_iommu_type1 vfio-pci}
+res=$pkgdir/results
+root=$pkgdir/root
+guest=$pkgdir/guest
+rm -rf "$root" "$guest" "$res"
+mkdir -p "$root" "$guest/modules" "$res"
+
+deb=$(ls "$pkgdir"/linux-image-"$krel"_*.deb)
+dpkg-deb -x "$deb" "$root"
+kernel=$root/boot/vmlinuz-$krel
+moddir=$root/lib/modules/$krel
+[ -f "$kernel" ] || die "no boot/vmlinuz-$krel in $(basename "$deb")"
+[ -f "$moddir/modules.dep" ] || die "no modules.dep in $(basename "$deb")"
+
+# Dependencies first, each module once (modules.dep lists every
+# dependency of a module, direct or not).
+python3 - "$moddir" "$guest/modules" $DEB_MODULES <<'PY'
+import os, shutil, sys
+moddir, out, wanted = sys.argv[1], sys.argv[2], sys.argv[3:]
+deps, byname = {}, {}
+for line in open(os.path.join(moddir, 'modules.dep')):
+    mod, _, rest = line.partition(':')
+    deps[mod] = rest.split()
+    byname[os.path.basename(mod).split('.ko')[0].replace('-', '_')] = mod
+order = []
+def visit(mod):
+    if mod in order:
+        return
+    for d in deps.get(mod, []):
+        visit(d)
+    order.append(mod)
+for w in wanted:
+    key = w.replace('-', '_')
+    if key not in byname:
+        sys.exit(f'error: module {w} is not in the package')
+    visit(byname[key])
+with open(os.path.join(out, 'order'), 'w') as f:
+    for mod in order:
+        shutil.copy(os.path.join(moddir, mod), out)
+        f.write(os.path.basename(mod) + '\n')
+PY
+step "booting $(basename "$deb") ($krel): modules $(tr '\n' ' ' <"$guest/modules/order")"
+
+${CROSS_COMPILE}gcc -static -O2 -Wall -Wextra -Werror -I"$TOP/harness/guest" \
+	-o "$guest/init" "$TOP/harness/guest/modinit.c"
+make -s -C "$src" O="$obj" headers >/dev/null
+make -s -C "$src/tools/testing/selftests" O="$obj" TARGETS=iommu \
+	LDFLAGS=-static >"$guest/selftests-build.log" 2>&1 ||
+	{ cat "$guest/selftests-build.log" >&2; die "building the iommu selftests failed"; }
+{
+	echo "dir /dev 0755 0 0"
+	echo "nod /dev/console 0600 0 0 c 5 1"
+	echo "dir /proc 0755 0 0"
+	echo "dir /sys 0755 0 0"
+	echo "dir /tests 0755 0 0"
+	echo "dir /modules 0755 0 0"
+	echo "file /init $guest/init 0755 0 0"
+	echo "file /modules/order $guest/modules/order 0644 0 0"
+	while read -r m; do
+		echo "file /modules/$m $guest/modules/$m 0644 0 0"
+	done <"$guest/modules/order"
+	for p in "$obj"/kselftest/iommu/*; do
+		[ -x "$p" ] && [ -f "$p" ] && echo "file /tests/$(basename "$p") $p 0755 0 0"
+	done
+} >"$guest/initramfs.list"
+"$obj/usr/gen_init_cpio" "$guest/initramfs.list" >"$guest/initramfs.cpio"
+
+t0=$(date +%s)
+rc=0
+"$TOP/harness/boot.sh" "$kernel" "$guest/initramfs.cpio" "$res/console.log" || rc=$?
+grep '^# modinit: ' "$res/console.log" | sed 's/^# /    /' || true
+KUNIT_EXPECTED=0 python3 "$TOP/harness/report.py" "$res/console.log" "$res" "$src" \
+	>"$res/report.txt" || rc=1
+step "guest ran in $(($(date +%s) - t0))s; results in ${res#"$TOP"/}"
+sed 's/^guest:/deb:/' "$res/report.txt"
+exit $rc
