@@ -49,22 +49,29 @@ cpu_seconds() {
 }
 
 distro_worktree() {	# distro_worktree REV
+	local rev
 	if [ ! -e "$DISTRO_SRC/.git" ]; then
 		git -C "$TREE" worktree prune
 		git -C "$TREE" worktree add -q --detach "$DISTRO_SRC" "$1" || return 1
 	fi
 	[ "$(git -C "$DISTRO_SRC" rev-parse --show-toplevel 2>/dev/null)" = "$DISTRO_SRC" ] ||
 		{ echo "$DISTRO_SRC is not a worktree of its own" >&2; return 1; }
-	[ "$(git -C "$DISTRO_SRC" rev-parse HEAD)" = "$(git -C "$TREE" rev-parse "$1^{commit}")" ] ||
-		git -C "$DISTRO_SRC" checkout -q -f --detach "$1"
+	# REV is resolved in build/linux: "HEAD" in the worktree is its own
+	rev=$(git -C "$TREE" rev-parse "$1^{commit}") || return 1
+	[ "$(git -C "$DISTRO_SRC" rev-parse HEAD)" = "$rev" ] ||
+		git -C "$DISTRO_SRC" checkout -q -f --detach "$rev"
 	git -C "$DISTRO_SRC" clean -qfdx
 }
 
 # Compiler and modpost messages of a build log -> one a line, paths
 # relative to the tree, line and column numbers dropped, sorted (a
 # multiset: one more of the same warning in a file counts as new).
+# modpost reports ten unresolved symbols at most and then how many more
+# it suppressed; that count is dropped (the modules of $DISTRO_DIRS come
+# first, so theirs are among the ten, and fail the build anyway).
 distro_warnings() {	# distro_warnings LOG
 	grep -E '(warning|error):|^(WARNING|ERROR): modpost:' "$1" |
+		grep -v 'modpost: suppressed [0-9]* unresolved symbol warnings' |
 		sed -E -e "s|$DISTRO_SRC/||g" -e "s|$DISTRO_OUT/||g" -e 's/:[0-9]+:[0-9]+:/:/' -e 's/:[0-9]+:/:/' |
 		sort
 }
