@@ -84,6 +84,11 @@ make -s -C "$src/tools/testing/selftests" O="$obj" TARGETS=iommu \
 	done
 } >"$guest/initramfs.list"
 "$obj/usr/gen_init_cpio" "$guest/initramfs.list" >"$guest/initramfs.cpio"
+# The selftests beside the packages, for an administrator to copy
+rm -rf "$pkgdir/selftests" && mkdir -p "$pkgdir/selftests"
+for p in "$obj"/kselftest/iommu/*; do
+	[ -x "$p" ] && [ -f "$p" ] && cp "$p" "$pkgdir/selftests/"
+done
 
 t0=$(date +%s)
 rc=0
