@@ -37,9 +37,6 @@ DISTRO_DIRS="drivers/iommu drivers/vfio arch/s390/pci drivers/s390/net"
 # dependency shows as '"symbol" [drivers/...ko] undefined!'.
 DISTRO_DEP_MODULES="net/smc/smc.ko arch/s390/kvm/kvm.ko virt/lib/irqbypass.ko
 	drivers/s390/cio/ccwgroup.ko net/bridge/bridge.ko"
-# ccache in depend mode: no extra preprocessor run per file on a cold
-# cache (CI); a warm cache serves the base <-> tip switches of a rerun.
-export CCACHE_DEPEND=1
 
 # CPU time (user + system) of the children this shell has waited for, in
 # seconds (fields 16 and 17 of /proc/PID/stat; a subshell's "times" would
