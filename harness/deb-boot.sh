@@ -1,12 +1,9 @@
 #!/bin/bash
 # Boot the kernel of a package of make deb in QEMU and run the VFIO
 # selftests on it: vmlinuz and modules come from the linux-image .deb
-# (unpacked with dpkg-deb, not installed), the initramfs has our own
-# static /init (harness/guest/modinit.c: it loads the modules with
-# finit_module, then does what init.c does) and the selftests of the
-# tree, and harness/boot.sh boots it with the same two zPCI functions as
-# make. harness/report.py reads the console log (no KUnit: the distro
-# config has none).
+# (unpacked with dpkg-deb, not installed); the modules the tests need and
+# their dependencies (the package's modules.dep) go into the initramfs,
+# and harness/modboot.sh packs, boots and reports.
 #
 #   deb-boot.sh PKGDIR KERNELRELEASE SRC OBJ
 #
@@ -22,8 +19,8 @@ DEB_MODULES=${DEB_MODULES:-vfio_iommu_type1 vfio-pci}
 res=$pkgdir/results
 root=$pkgdir/root
 guest=$pkgdir/guest
-rm -rf "$root" "$guest" "$res"
-mkdir -p "$root" "$guest/modules" "$res"
+rm -rf "$root" "$guest"
+mkdir -p "$root" "$guest/modules"
 
 deb=$(ls "$pkgdir"/linux-image-"$krel"_*.deb)
 dpkg-deb -x "$deb" "$root"
@@ -61,41 +58,13 @@ with open(os.path.join(out, 'order'), 'w') as f:
 PY
 step "booting $(basename "$deb") ($krel): modules $(tr '\n' ' ' <"$guest/modules/order")"
 
-${CROSS_COMPILE}gcc -static -O2 -Wall -Wextra -Werror -I"$TOP/harness/guest" \
-	-o "$guest/init" "$TOP/harness/guest/modinit.c"
 make -s -C "$src" O="$obj" headers >/dev/null
 make -s -C "$src/tools/testing/selftests" O="$obj" TARGETS=iommu \
 	LDFLAGS=-static >"$guest/selftests-build.log" 2>&1 ||
 	{ cat "$guest/selftests-build.log" >&2; die "building the iommu selftests failed"; }
-{
-	echo "dir /dev 0755 0 0"
-	echo "nod /dev/console 0600 0 0 c 5 1"
-	echo "dir /proc 0755 0 0"
-	echo "dir /sys 0755 0 0"
-	echo "dir /tests 0755 0 0"
-	echo "dir /modules 0755 0 0"
-	echo "file /init $guest/init 0755 0 0"
-	echo "file /modules/order $guest/modules/order 0644 0 0"
-	while read -r m; do
-		echo "file /modules/$m $guest/modules/$m 0644 0 0"
-	done <"$guest/modules/order"
-	for p in "$obj"/kselftest/iommu/*; do
-		[ -x "$p" ] && [ -f "$p" ] && echo "file /tests/$(basename "$p") $p 0755 0 0"
-	done
-} >"$guest/initramfs.list"
-"$obj/usr/gen_init_cpio" "$guest/initramfs.list" >"$guest/initramfs.cpio"
 # The selftests beside the packages, for an administrator to copy
 rm -rf "$pkgdir/selftests" && mkdir -p "$pkgdir/selftests"
 for p in "$obj"/kselftest/iommu/*; do
 	[ -x "$p" ] && [ -f "$p" ] && cp "$p" "$pkgdir/selftests/"
 done
-
-t0=$(date +%s)
-rc=0
-"$TOP/harness/boot.sh" "$kernel" "$guest/initramfs.cpio" "$res/console.log" || rc=$?
-grep '^# modinit: ' "$res/console.log" | sed 's/^# /    /' || true
-KUNIT_EXPECTED=0 python3 "$TOP/harness/report.py" "$res/console.log" "$res" "$src" \
-	>"$res/report.txt" || rc=1
-step "guest ran in $(($(date +%s) - t0))s; results in ${res#"$TOP"/}"
-sed 's/^guest:/deb:/' "$res/report.txt"
-exit $rc
+exec "$TOP/harness/modboot.sh" "$kernel" "$guest/modules" "$src" "$obj" "$res"
