@@ -112,7 +112,7 @@ distro_build() {	# distro_build REV NAME DIR
 }
 
 distro_check() {	# distro_check DIR
-	local dir=$1 st syms s off=0 t0 cfg
+	local dir=$1 st syms s off=0 t0 cfg tip_ok
 	mkdir -p "$dir" "$DISTRO"
 	t0=$(date +%s)
 	"$TOP/harness/deps.sh" ccache xz-utils >/dev/null || { result "distro config: ccache installed" 1; return 1; }
@@ -130,7 +130,9 @@ distro_check() {	# distro_check DIR
 		result "distro config: the base builds (vmlinux.o, $DISTRO_DIRS, modpost)" 1 "$dir/distro.base.errors"
 		: >"$dir/distro.base.warnings"
 	fi
+	tip_ok=0
 	if distro_build HEAD tip "$dir" 2>>"$dir/distro.times"; then
+		tip_ok=1
 		result "distro config: the tip builds; $(cat "$dir/distro.tip.nmods") modules of $DISTRO_DIRS link (modpost)" 0
 	else
 		grep -E 'error|Error|ERROR' "$dir/distro.tip.build" >"$dir/distro.tip.errors"
@@ -138,6 +140,13 @@ distro_check() {	# distro_check DIR
 		result "distro config: the tip builds; the modules of $DISTRO_DIRS link (modpost)" 1 "$dir/distro.tip.errors"
 	fi
 	cat "$dir/distro.times" >&2
+	# The tip's kernel with VFIO as modules, booted (harness/distro-boot.sh)
+	if [ $tip_ok = 1 ] && [ "${DISTRO_BOOT:-1}" != 0 ]; then
+		"$TOP/harness/distro-boot.sh" >"$dir/distro.boot" 2>&1
+		result "distro config: the tip's kernel boots, /init loads vfio, vfio_iommu_type1, vfio-pci as modules, the VFIO selftests pass" \
+			$? "$dir/distro.boot"
+		grep -E '^==> ' "$dir/distro.boot" >&2
+	fi
 	distro_warnings "$dir/distro.tip.build" >"$dir/distro.tip.warnings"
 	comm -13 "$dir/distro.base.warnings" "$dir/distro.tip.warnings" >"$dir/distro.new-warnings"
 	[ ! -s "$dir/distro.new-warnings" ]
