@@ -55,8 +55,9 @@ kver=$(distro_make "$SRC" "$DOBJ" -s kernelversion)
 krel=$kver$localversion
 step "make bindeb-pkg ($VARIANT): ${cfg##*/} + ${frags[*]//"$TOP"\//}, $(grep -c '=m$' "$DOBJ/.config") modules, kernel release $krel"
 
-# CPU time of this shell's children, in seconds (user + system)
-cpu() { times | tail -n 1 | awk '{ split($1, u, /[ms]/); split($2, s, /[ms]/); printf "%d\n", u[1] * 60 + u[2] + s[1] * 60 + s[2] }'; }
+# CPU time (user + system) of the children this shell has waited for, in
+# seconds (/proc/PID/stat; a subshell's "times" would not see them)
+cpu() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%d\n", ($14 + $15) / hz }' "/proc/$$/stat"; }
 t0=$(date +%s) c0=$(cpu)
 rm -f "$DEB"/*.deb "$DEB"/*.buildinfo "$DEB"/*.changes
 if ! distro_make "$SRC" "$DOBJ" -j"$JOBS" LOCALVERSION="$localversion" \
