@@ -112,7 +112,7 @@ distro_build() {	# distro_build REV NAME DIR
 }
 
 distro_check() {	# distro_check DIR
-	local dir=$1 st syms s off=0 t0 cfg tip_ok
+	local dir=$1 st syms s t0 cfg tip_ok
 	mkdir -p "$dir" "$DISTRO"
 	t0=$(date +%s)
 	"$TOP/harness/deps.sh" ccache xz-utils >/dev/null || { result "distro config: ccache installed" 1; return 1; }
@@ -175,8 +175,9 @@ distro_check() {	# distro_check DIR
 		cat "$dir/distro.kunit-m.log" >>"$dir/distro.kconfig"
 	fi
 	[ ! -s "$dir/distro.kconfig" ]
+	st=$?	# before the command substitution below resets $?
 	result "distro config: the series' Kconfig symbols ($(echo ${syms:-none})) are off, also with KUNIT=m KUNIT_ALL_TESTS=m, and it enables nothing new" \
-		$? "$dir/distro.kconfig"
+		$st "$dir/distro.kconfig"
 	step "distro config: $(($(date +%s) - t0))s in all" >&2
 }
 
