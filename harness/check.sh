@@ -12,6 +12,7 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/docs.sh"
+. "$(dirname "$0")/distro.sh"
 
 "$TOP/harness/deps.sh" || exit 1
 "$TOP/harness/prepare.sh" || exit 1
@@ -55,6 +56,11 @@ rm -rf "$regen"
 # 3. documentation and kernel-doc comments: no warning over the base, at
 # the tip of the series (the build of the s390 book takes seconds)
 docs_check "$CHECKS" || result "docs: the tree has a HEAD" 1
+
+# 3b. Debian's s390x config with VFIO, ISM as modules: base and tip build,
+# the modules of the touched directories link, no new warning, the
+# series' Kconfig symbols stay off (harness/distro.sh)
+distro_check "$CHECKS"
 
 # 4. bisectability: build, warnings and tests after every patch
 commits=$(git -C "$TREE" rev-list --reverse base..HEAD)
