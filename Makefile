@@ -1,7 +1,7 @@
 # The s390 IOMMU / ISM / VFIO series for Linux 6.1 and its proving ground.
 # See README.md.
 
-.PHONY: all run test stress nested check prove bench deb export prepare clean distclean
+.PHONY: all run test stress nested check prove bench compare deb export prepare clean distclean
 
 # The main job: base + series, build, boot, tests, summary.
 all run:
@@ -31,6 +31,10 @@ prove:
 # Benchmarks: base vs series vs 6.12, IOTLB refreshes and map/unmap cost.
 bench:
 	@harness/bench.sh
+
+# What a VFIO user gets for each kind of request on base, series and 6.12.
+compare:
+	@harness/compare.sh
 
 # A Debian package of the series' kernel for s390x from Debian's config,
 # booted in QEMU with its modules (not part of make test; see README).

@@ -34,6 +34,7 @@
 # per repetition, 16384), BENCH_MB_REPS (dma_map_benchmark runs, 3),
 # BENCH_MB_SECONDS (guest seconds per run, 2), VFIO_MEM (3072), DMA_MEM (256: a
 # 64 Ki-page DMA range, wrapped once by the 5 x 16384 reads),
+# BENCH_MODES ("vfio dma": which boots run; the logs of the others stay),
 # BENCH_KERNELS ("base series 6.12"), BENCH_BUILD_ONLY (1: stop after the
 # builds), BENCH_OUT (build/bench: where results/, the report and the
 # guest's cpio go; another one lets two runs share the kernels).
@@ -212,20 +213,28 @@ done
 	echo "dma_map_benchmark: $MB_REPS runs x ${MB_SECONDS}s, 1 thread, granule 1 page, 64-bit mask"
 } >"$RES/meta.txt"
 
-rm -f "$RES"/*.log "$RES/durations.txt"
+# BENCH_MODES="vfio dma" (the default) or one of them: the other's logs
+# of an earlier run stay and are reported again.
+MODES=${BENCH_MODES:-vfio dma}
 t0=$(date +%s)
-# The vfio boots round by round, each round over all kernels, so that a
-# change in the host's load hits every kernel alike.
-for round in $(seq 1 "$BOOTS"); do
-	for k in $KERNELS; do
-		boot "$k" vfio "$VFIO_MEM"
+if [[ " $MODES " == *" vfio "* ]]; then
+	rm -f "$RES"/*-vfio*.log
+	# The vfio boots round by round, each round over all kernels, so that
+	# a change in the host's load hits every kernel alike.
+	for round in $(seq 1 "$BOOTS"); do
+		for k in $KERNELS; do
+			boot "$k" vfio "$VFIO_MEM"
+		done
 	done
-done
-round=
-for k in $KERNELS; do
-	boot "$k" dma-lazy "$DMA_MEM"
-	boot "$k" dma-strict "$DMA_MEM" s390_iommu=strict
-done
+	round=
+fi
+if [[ " $MODES " == *" dma "* ]]; then
+	rm -f "$RES"/*-dma-*.log
+	for k in $KERNELS; do
+		boot "$k" dma-lazy "$DMA_MEM"
+		boot "$k" dma-strict "$DMA_MEM" s390_iommu=strict
+	done
+fi
 
 step "guests ran in $(($(date +%s) - t0))s"
 

@@ -180,7 +180,8 @@ elif [ $rc -ne 0 ]; then
 fi
 
 # A run that hung has no KTAP: report.py then fails it, naming the log.
-KUNIT_EXPECTED=0 python3 "$TOP/harness/report.py" "$LOG" "$RES" "$l1_tree" \
+KUNIT_EXPECTED=0 MANIFEST=$TOP/harness/nested.manifest \
+	python3 "$TOP/harness/report.py" "$LOG" "$RES" "$l1_tree" "$N/out-$name/.config" \
 	>"$RES/report.txt" || rc=1
 sed 's/^guest:/nested:/' "$RES/report.txt"
 

@@ -10,7 +10,8 @@ and <dir>/summary.json, prints one line per failure and the counts.
 
 usage: report.py CONSOLE_LOG RESULTS_DIR KERNEL_TREE KERNEL_CONFIG
 KUNIT_EXPECTED=0 in the environment: the tree has no KUnit suite of the
-series (the base), so no KUnit results is no error.
+series (the base), so no KUnit results is no error. MANIFEST=FILE: the
+tests to expect, instead of harness/manifest.
 
 Every test that harness/manifest expects of this tree must be there and
 pass: a missing, skipped or unlisted test fails. A scan of the kernel log
@@ -149,7 +150,8 @@ def manifest(tree):
     PROGRAM]", where tools/testing/selftests/iommu/PROGRAM.c exists, and
     "[always]"; each line below one is a test as summary.json names it."""
     want, on = [], False
-    with open(os.path.join(HARNESS, 'manifest')) as f:
+    path = os.environ.get('MANIFEST', os.path.join(HARNESS, 'manifest'))
+    with open(path) as f:
         for l in f:
             l = l.rstrip('\n')
             if not l or l.startswith('#'):

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -34,14 +35,14 @@ static inline int write_file(const char *path, const char *val)
 	return n == (ssize_t)strlen(val) ? 0 : -errno;
 }
 
-/* Hand the function to vfio-pci, whatever driver it had before. */
-static inline int bind_vfio(const char *bdf)
+/* Hand the function to @driver (driver_override), whatever it had before. */
+static inline int bind_driver(const char *bdf, const char *driver)
 {
 	char path[256];
 	int rc;
 
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override", bdf);
-	rc = write_file(path, "vfio-pci");
+	rc = write_file(path, driver);
 	if (rc)
 		return rc;
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver/unbind", bdf);
@@ -49,8 +50,42 @@ static inline int bind_vfio(const char *bdf)
 	rc = write_file("/sys/bus/pci/drivers_probe", bdf);
 	if (rc)
 		return rc;
-	snprintf(path, sizeof(path), "/sys/bus/pci/drivers/vfio-pci/%s", bdf);
+	snprintf(path, sizeof(path), "/sys/bus/pci/drivers/%s/%s", driver, bdf);
 	return access(path, F_OK) ? -ENODEV : 0;
 }
+
+static inline int bind_vfio(const char *bdf)
+{
+	return bind_driver(bdf, "vfio-pci");
+}
+
+#ifdef VFIO_TYPE1v2_IOMMU
+/*
+ * A VFIO type1v2 container with the group of @bdf in it: the container's
+ * fd, the group's in *@group, or -errno.
+ */
+static inline int vfio_container(const char *bdf, int *group)
+{
+	char path[256], link[256];
+	int container;
+	ssize_t n;
+
+	*group = -1;
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", bdf);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return -errno;
+	link[n] = 0;
+	snprintf(path, sizeof(path), "/dev/vfio/%s", strrchr(link, '/') + 1);
+	container = open("/dev/vfio/vfio", O_RDWR);
+	*group = open(path, O_RDWR);
+	if (container < 0 || *group < 0)
+		return -errno;
+	if (ioctl(*group, VFIO_GROUP_SET_CONTAINER, &container) ||
+	    ioctl(container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
+		return -errno;
+	return container;
+}
+#endif
 
 #endif
