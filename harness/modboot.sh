@@ -4,8 +4,8 @@
 # the modules of MODDIR/order with finit_module, then does what init.c
 # does) and the selftests of the tree, and harness/boot.sh boots it with
 # the same two zPCI functions as make. harness/report.py reads the console
-# log (KUNIT_EXPECTED=0: a distribution config has no KUnit). Used by
-# deb-boot.sh (make deb) and distro-boot.sh.
+# log against harness/modboot.manifest (KUNIT_EXPECTED=0: a distribution
+# config has no KUnit). Used by deb-boot.sh (make deb) and distro-boot.sh.
 #
 #   modboot.sh KERNEL MODDIR SRC OBJ RESULTS
 #
@@ -48,7 +48,8 @@ t0=$(date +%s)
 rc=0
 "$TOP/harness/boot.sh" "$kernel" "$guest/initramfs.cpio" "$res/console.log" || rc=$?
 grep '^# modinit: ' "$res/console.log" | sed 's/^# /    /' || true
-KUNIT_EXPECTED=0 python3 "$TOP/harness/report.py" "$res/console.log" "$res" "$src" \
+KUNIT_EXPECTED=0 MANIFEST=$TOP/harness/modboot.manifest \
+	python3 "$TOP/harness/report.py" "$res/console.log" "$res" "$src" "$obj/.config" \
 	>"$res/report.txt" || rc=1
 step "guest ran in $(($(date +%s) - t0))s; results in ${res#"$TOP"/}"
 cat "$res/report.txt"
