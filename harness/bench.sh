@@ -219,6 +219,7 @@ MODES=${BENCH_MODES:-vfio dma}
 t0=$(date +%s)
 if [[ " $MODES " == *" vfio "* ]]; then
 	rm -f "$RES"/*-vfio*.log
+	[ ! -f "$RES/durations.txt" ] || sed -i '/^[^ ]* vfio[ .]/d' "$RES/durations.txt"
 	# The vfio boots round by round, each round over all kernels, so that
 	# a change in the host's load hits every kernel alike.
 	for round in $(seq 1 "$BOOTS"); do
@@ -230,6 +231,7 @@ if [[ " $MODES " == *" vfio "* ]]; then
 fi
 if [[ " $MODES " == *" dma "* ]]; then
 	rm -f "$RES"/*-dma-*.log
+	[ ! -f "$RES/durations.txt" ] || sed -i '/^[^ ]* dma-/d' "$RES/durations.txt"
 	for k in $KERNELS; do
 		boot "$k" dma-lazy "$DMA_MEM"
 		boot "$k" dma-strict "$DMA_MEM" s390_iommu=strict
