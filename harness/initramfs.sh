@@ -18,14 +18,16 @@ ${CROSS_COMPILE}gcc -static -O2 -Wall -Wextra -Werror \
 progs=()
 if [ -f "$TREE/tools/testing/selftests/iommu/Makefile" ]; then
 	make -s -C "$TREE" O="$OUT" headers >/dev/null
-	# Built afresh: a program left by a later commit built in OUT before
-	# (make check's bisect walk, make prove) must not run on this one.
-	rm -rf "$OUT/kselftest/iommu"
 	make -s -C "$TREE/tools/testing/selftests" O="$OUT" TARGETS=iommu \
 		LDFLAGS=-static >"$guest/selftests-build.log" 2>&1 ||
 		{ cat "$guest/selftests-build.log" >&2; die "building the iommu selftests failed"; }
+	# Only programs this tree has a source of: OUT may hold one that a
+	# later commit built there before (make check's bisect walk).
 	for p in "$OUT"/kselftest/iommu/*; do
-		[ -x "$p" ] && [ -f "$p" ] && progs+=("$p")
+		if [ -x "$p" ] && [ -f "$p" ] &&
+			[ -f "$TREE/tools/testing/selftests/iommu/$(basename "$p").c" ]; then
+			progs+=("$p")
+		fi
 	done
 fi
 

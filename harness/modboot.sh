@@ -23,7 +23,7 @@ mkdir -p "$guest"
 ${CROSS_COMPILE}gcc -static -O2 -Wall -Wextra -Werror -I"$TOP/harness/guest" \
 	-o "$guest/init" "$TOP/harness/guest/modinit.c"
 make -s -C "$src" O="$obj" headers >/dev/null
-rm -rf "$obj/kselftest/iommu"	# only the programs of this tree
+rm -rf "$obj/kselftest/iommu"	# only the programs of this tree (once per boot)
 make -s -C "$src/tools/testing/selftests" O="$obj" TARGETS=iommu \
 	LDFLAGS=-static >"$guest/selftests-build.log" 2>&1 ||
 	{ cat "$guest/selftests-build.log" >&2; die "building the iommu selftests failed"; }
