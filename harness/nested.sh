@@ -18,7 +18,7 @@
 # Results, console log and summary: build/nested/results-NAME/.
 #
 # Environment: NESTED_RUNS (lazy,strict,pressure), NESTED_KIB (64 KiB per
-# L2 read pass), NESTED_DMA_LIMIT (64), NESTED_L2_TIMEOUT (600 s per L2
+# L2 read pass), NESTED_DMA_LIMIT (64), NESTED_L2_TIMEOUT (900 s per L2
 # run), NESTED_TIMEOUT (the whole L0 boot; default from the others).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -38,7 +38,7 @@ fi
 RES=$N/results-$name
 LOG=$RES/console.log
 RUNS=${NESTED_RUNS:-lazy,strict,pressure}
-L2_TIMEOUT=${NESTED_L2_TIMEOUT:-600}
+L2_TIMEOUT=${NESTED_L2_TIMEOUT:-900}
 # The DMA range QEMU gives its zPCI functions, cut to L1's memory (-m 2048)
 # by the DMA API of 6.1: its reserved regions must be the rest.
 DMA_RANGE=0x100000000-0x17fffffff
