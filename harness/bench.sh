@@ -20,7 +20,7 @@
 #
 # Kernels are built in build/bench/src-NAME/bench-out: a subdirectory of
 # the source, so that Kbuild names sources relatively (srctree "..") and
-# ccache (build/bench/ccache) serves the series the base's objects of
+# ccache (lib.sh) serves the series the base's objects of
 # every file the series does not change.
 #
 # Guest time is QEMU's instruction count (-icount shift=0: 1 ns per
@@ -75,12 +75,6 @@ MUST=(PCI S390_IOMMU VFIO VFIO_IOMMU_TYPE1 VFIO_PCI VIRTIO_PCI
       HW_RANDOM_VIRTIO DEBUG_FS FUNCTION_TRACER FUNCTION_PROFILER
       HUGETLBFS TRANSPARENT_HUGEPAGE BLK_DEV_INITRD DEVTMPFS
       IRQSOFF_TRACER DMA_MAP_BENCHMARK)
-if command -v ccache >/dev/null; then
-	KCC="ccache ${CROSS_COMPILE}gcc"
-	export CCACHE_DIR=$B/ccache
-else
-	KCC=${CROSS_COMPILE}gcc
-fi
 
 "$TOP/harness/deps.sh" linux-source-6.12 gnuplot-nox
 if [ ! -d "$TREE" ]; then

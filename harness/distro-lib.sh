@@ -7,14 +7,12 @@
 DISTRO=$BUILD/distro
 DISTRO_CONFIG_PKG=linux-config-6.1
 DISTRO_CONFIG_NAME=config.s390x_none_s390x
-# ccache, kept under build/ (a cold machine starts empty), in depend mode:
-# no extra preprocessor run per file on a cold cache (CI); a warm cache
-# serves the base <-> tip switches of a rerun and a make deb rebuild.
-export CCACHE_DIR=${CCACHE_DIR:-$BUILD/ccache}
+# ccache (lib.sh) in depend mode: no extra preprocessor run per file on a
+# cold cache; a warm cache serves the base <-> tip switches of a rerun, a
+# make deb rebuild and the next clean clone.
 export CCACHE_DEPEND=${CCACHE_DEPEND:-1}
-export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-10G}
 DISTRO_MAKE=(ARCH="$ARCH" CROSS_COMPILE="$CROSS_COMPILE"
-	     CC="ccache ${CROSS_COMPILE}gcc" HOSTCC="ccache gcc")
+	     CC="$KCC" HOSTCC="ccache gcc")
 
 # Print the path of Debian's s390x config, fetching it once per package
 # version: the s390x architecture is added to dpkg (multiarch) and the

@@ -21,14 +21,7 @@ if [ -f "$TREE/tools/testing/selftests/iommu/Makefile" ]; then
 	make -s -C "$TREE/tools/testing/selftests" O="$OUT" TARGETS=iommu \
 		LDFLAGS=-static >"$guest/selftests-build.log" 2>&1 ||
 		{ cat "$guest/selftests-build.log" >&2; die "building the iommu selftests failed"; }
-	# Only programs this tree has a source of: OUT may hold one that a
-	# later commit built there before (make check's bisect walk).
-	for p in "$OUT"/kselftest/iommu/*; do
-		if [ -x "$p" ] && [ -f "$p" ] &&
-			[ -f "$TREE/tools/testing/selftests/iommu/$(basename "$p").c" ]; then
-			progs+=("$p")
-		fi
-	done
+	mapfile -t progs < <(iommu_selftests "$TREE" "$OUT")
 fi
 
 {

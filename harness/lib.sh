@@ -16,6 +16,17 @@ CROSS_COMPILE=s390x-linux-gnu-
 export ARCH CROSS_COMPILE
 JOBS=${JOBS:-$(nproc)}
 
+# What outlives build/ (a clean clone, CI on the same machine): the compiler
+# cache and the QEMU of harness/qemu/, under the user's cache dir. ccache
+# sees paths below TOP as relative ones, so another clone hits the same
+# entries.
+CACHE=${SERIES_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/s390-iommu-series}
+export CCACHE_DIR=${CCACHE_DIR:-$CACHE/ccache}
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$TOP}
+export CCACHE_NOHASHDIR=1
+export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-20G}
+KCC="ccache ${CROSS_COMPILE}gcc"
+
 # Patches of the series, in order, without the cover letter.
 series_patches() {
 	find "$PATCHES" -maxdepth 1 -name '[0-9][0-9][0-9][0-9]-*.patch' \
@@ -73,6 +84,18 @@ ensure_worktree() {	# ensure_worktree REV: create it at REV if missing
 # Pack the selftests of TREE with the kernel built in OUT, boot it with the
 # console to CONSOLE and report the results into RESULTS_DIR. Fails if any
 # step or any test does.
+# The iommu selftest programs built in OUT that TREE has a source of: OUT
+# may hold one that another commit built there (make check's bisect walk).
+iommu_selftests() {	# iommu_selftests TREE OUT
+	local p
+	for p in "$2"/kselftest/iommu/*; do
+		if [ -x "$p" ] && [ -f "$p" ] &&
+			[ -f "$1/tools/testing/selftests/iommu/$(basename "$p").c" ]; then
+			echo "$p"
+		fi
+	done
+}
+
 test_kernel() {	# test_kernel TREE OUT CONSOLE RESULTS_DIR
 	local suites
 	suites=$(series_kunitconfigs "$1") || return 1

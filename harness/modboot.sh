@@ -4,8 +4,8 @@
 # the modules of MODDIR/order with finit_module, then does what init.c
 # does) and the selftests of the tree, and harness/boot.sh boots it with
 # the same two zPCI functions as make. harness/report.py reads the console
-# log against harness/modboot.manifest (KUNIT_EXPECTED=0: a distribution
-# config has no KUnit). Used by deb-boot.sh (make deb) and distro-boot.sh.
+# log (KUNIT_EXPECTED=0: a distribution config has no KUnit, so only the
+# selftests of harness/manifest are expected). Used by deb-boot.sh (make deb) and distro-boot.sh.
 #
 #   modboot.sh KERNEL MODDIR SRC OBJ RESULTS
 #
@@ -23,7 +23,6 @@ mkdir -p "$guest"
 ${CROSS_COMPILE}gcc -static -O2 -Wall -Wextra -Werror -I"$TOP/harness/guest" \
 	-o "$guest/init" "$TOP/harness/guest/modinit.c"
 make -s -C "$src" O="$obj" headers >/dev/null
-rm -rf "$obj/kselftest/iommu"	# only the programs of this tree (once per boot)
 make -s -C "$src/tools/testing/selftests" O="$obj" TARGETS=iommu \
 	LDFLAGS=-static >"$guest/selftests-build.log" 2>&1 ||
 	{ cat "$guest/selftests-build.log" >&2; die "building the iommu selftests failed"; }
@@ -39,8 +38,8 @@ make -s -C "$src/tools/testing/selftests" O="$obj" TARGETS=iommu \
 	while read -r m; do
 		echo "file /modules/$m $moddir/$m 0644 0 0"
 	done <"$moddir/order"
-	for p in "$obj"/kselftest/iommu/*; do
-		[ -x "$p" ] && [ -f "$p" ] && echo "file /tests/$(basename "$p") $p 0755 0 0"
+	iommu_selftests "$src" "$obj" | while read -r p; do
+		echo "file /tests/$(basename "$p") $p 0755 0 0"
 	done
 } >"$guest/initramfs.list"
 "$obj/usr/gen_init_cpio" "$guest/initramfs.list" >"$guest/initramfs.cpio"
@@ -49,8 +48,8 @@ t0=$(date +%s)
 rc=0
 "$TOP/harness/boot.sh" "$kernel" "$guest/initramfs.cpio" "$res/console.log" || rc=$?
 grep '^# modinit: ' "$res/console.log" | sed 's/^# /    /' || true
-KUNIT_EXPECTED=0 MANIFEST=$TOP/harness/modboot.manifest \
-	python3 "$TOP/harness/report.py" "$res/console.log" "$res" "$src" "$obj/.config" \
+KUNIT_EXPECTED=0 python3 "$TOP/harness/report.py" "$res/console.log" "$res" "$src" \
+	"$obj/.config" \
 	>"$res/report.txt" || rc=1
 step "guest ran in $(($(date +%s) - t0))s; results in ${res#"$TOP"/}"
 cat "$res/report.txt"

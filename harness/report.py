@@ -9,8 +9,9 @@ kernel log is scanned for splats. Writes <dir>/{kunit,guest}.{log,json}
 and <dir>/summary.json, prints one line per failure and the counts.
 
 usage: report.py CONSOLE_LOG RESULTS_DIR KERNEL_TREE KERNEL_CONFIG
-KUNIT_EXPECTED=0 in the environment: the tree has no KUnit suite of the
-series (the base), so no KUnit results is no error. MANIFEST=FILE: the
+KUNIT_EXPECTED=0 in the environment: the kernel has no KUnit suite of the
+series (the base, a distribution config), so no KUnit results is no error
+and the manifest's [kunit] sections expect nothing. MANIFEST=FILE: the
 tests to expect, instead of harness/manifest.
 
 Every test that harness/manifest expects of this tree must be there and
@@ -148,8 +149,10 @@ def manifest(tree):
     and selftest programs the tree has. Its sections: "[kunit SUITE]",
     expected where a test file of the tree defines the suite, "[guest
     PROGRAM]", where tools/testing/selftests/iommu/PROGRAM.c exists, and
-    "[always]"; each line below one is a test as summary.json names it."""
+    "[always]"; each line below one is a test as summary.json names it.
+    With KUNIT_EXPECTED=0 the kernel runs no KUnit, whatever the tree has."""
     want, on = [], False
+    kunit = os.environ.get('KUNIT_EXPECTED') != '0'
     path = os.environ.get('MANIFEST', os.path.join(HARNESS, 'manifest'))
     with open(path) as f:
         for l in f:
@@ -158,8 +161,9 @@ def manifest(tree):
                 continue
             m = re.match(r'^\[(kunit|guest|always)\s*(\S*)\]$', l)
             if m:
-                on = m.group(1) == 'always' or has_tests(tree, m.group(1),
-                                                         m.group(2))
+                on = m.group(1) == 'always' or (
+                    (m.group(1) != 'kunit' or kunit) and
+                    has_tests(tree, m.group(1), m.group(2)))
             elif on:
                 want.append(l.strip())
     return want
