@@ -1,7 +1,7 @@
 # The s390 IOMMU / ISM / VFIO series for Linux 6.1 and its proving ground.
 # See README.md.
 
-.PHONY: all run test stress nested check prove bench compare deb export prepare clean distclean
+.PHONY: all run test stress nested ism check prove bench compare deb export prepare clean distclean
 
 # The main job: base + series, build, boot, tests, summary.
 all run:
@@ -19,6 +19,11 @@ stress:
 # series, or the base with BASE=1 (part of make test: the series).
 nested:
 	@harness/nested.sh $(if $(BASE),base,series)
+
+# ISM in QEMU with a model of its refresh rules (harness/qemu/): the
+# failure on the base, none with the series (part of make test).
+ism:
+	@harness/ism/ism.sh
 
 # checkpatch, regeneration of patches/, per-patch build/warnings/tests.
 check:
@@ -49,7 +54,7 @@ prepare:
 	@harness/deps.sh && harness/prepare.sh
 
 clean:
-	rm -rf build/out build/out-debug build/bisect-out build/results build/results-debug build/nested
+	rm -rf build/out build/out-debug build/bisect-out build/results build/results-debug build/nested build/ism
 
 distclean:
 	rm -rf build

@@ -1,6 +1,6 @@
 #!/bin/bash
-# make test: the main job, make stress, make nested, make check and make
-# prove; ends with "N passed, N failed".
+# make test: the main job, make stress, make nested, make ism, make check
+# and make prove; ends with "N passed, N failed".
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -12,6 +12,10 @@ stress_rc=$?
 NESTED_RESULTS=$BUILD/nested/results-series
 "$TOP/harness/nested.sh"
 nested_rc=$?
+# ISM in the model: before make check, whose first build (the base in its
+# worktree) it makes
+"$TOP/harness/ism/ism.sh"
+ism_rc=$?
 mkdir -p "$RESULTS"
 "$TOP/harness/check.sh" 2>&1 | tee "$RESULTS/check.log"
 check_rc=${PIPESTATUS[0]}
@@ -44,10 +48,11 @@ add() {	# add PASSED FAILED RC: a step that failed before counting fails once
 add "$(count "$RESULTS/summary.json" passed)" "$(count "$RESULTS/summary.json" failed)" $run_rc
 add "$(count "$DEBUG_RESULTS/summary.json" passed)" "$(count "$DEBUG_RESULTS/summary.json" failed)" $stress_rc
 add "$(count "$NESTED_RESULTS/summary.json" passed)" "$(count "$NESTED_RESULTS/summary.json" failed)" $nested_rc
+add "$(count "$BUILD/ism/results/summary.json" passed)" "$(count "$BUILD/ism/results/summary.json" failed)" $ism_rc
 read -r cp cf <<<"$(counts "$RESULTS/check.log" check)"
 add "${cp:-0}" "${cf:-0}" $check_rc
 read -r pp pf <<<"$(counts "$RESULTS/prove.log" prove)"
 add "${pp:-0}" "${pf:-0}" $prove_rc
 echo "$p passed, $f failed"
-[ $run_rc -eq 0 ] && [ $stress_rc -eq 0 ] && [ $nested_rc -eq 0 ] &&
+[ $run_rc -eq 0 ] && [ $stress_rc -eq 0 ] && [ $nested_rc -eq 0 ] && [ $ism_rc -eq 0 ] &&
 	[ $check_rc -eq 0 ] && [ $prove_rc -eq 0 ]

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What both guest programs (init.c, the test guest's PID 1, and bench.c,
- * the benchmark guest's) need: mounting, writing a sysfs file and handing
- * a PCI function to vfio-pci.
+ * What the guest programs (init.c, the test guest's PID 1, bench.c, the
+ * benchmark guest's, ism.c, the ISM guest's) need: mounting, writing a
+ * sysfs file, loading modules and handing a PCI function to vfio-pci.
  */
 #ifndef HARNESS_GUEST_H
 #define HARNESS_GUEST_H
@@ -14,6 +14,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 static inline void mount_or_warn(const char *src, const char *dst, const char *type)
@@ -33,6 +34,43 @@ static inline int write_file(const char *path, const char *val)
 	n = write(fd, val, strlen(val));
 	close(fd);
 	return n == (ssize_t)strlen(val) ? 0 : -errno;
+}
+
+/*
+ * Load the modules named in @dir/order, one file name a line with
+ * dependencies first, with finit_module(2); name each that fails on fd 1.
+ * Returns how many failed, or -errno when there is no order file.
+ */
+static inline int load_modules(const char *dir, int *loaded)
+{
+	char line[256], path[512];
+	int failed = 0;
+	FILE *order;
+
+	snprintf(path, sizeof(path), "%s/order", dir);
+	order = fopen(path, "r");
+	*loaded = 0;
+	if (!order)
+		return -errno;
+	while (fgets(line, sizeof(line), order)) {
+		int fd;
+
+		line[strcspn(line, "\n")] = '\0';
+		if (!line[0])
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, line);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || (syscall(SYS_finit_module, fd, "", 0) && errno != EEXIST)) {
+			dprintf(1, "# modules: %s: %s\n", line, strerror(errno));
+			failed++;
+		} else {
+			(*loaded)++;
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+	fclose(order);
+	return failed;
 }
 
 /* Hand the function to @driver (driver_override), whatever it had before. */

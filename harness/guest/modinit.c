@@ -12,39 +12,16 @@
 #include "init.c"
 #undef main
 
-#include <sys/syscall.h>
-
 #define MODULES_DIR	"/modules"
 
 int main(void)
 {
-	char line[256], path[512];
-	int loaded = 0, failed = 0;
-	FILE *order = fopen(MODULES_DIR "/order", "r");
+	int loaded, failed = load_modules(MODULES_DIR, &loaded);
 
 	/* fd writes only: init_main() sets up stdout's buffering itself */
-	if (!order) {
-		dprintf(1, "# modinit: no " MODULES_DIR "/order: %s\n", strerror(errno));
-		return init_main();
-	}
-	while (fgets(line, sizeof(line), order)) {
-		int fd;
-
-		line[strcspn(line, "\n")] = '\0';
-		if (!line[0])
-			continue;
-		snprintf(path, sizeof(path), MODULES_DIR "/%s", line);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0 || (syscall(SYS_finit_module, fd, "", 0) && errno != EEXIST)) {
-			dprintf(1, "# modinit: %s: %s\n", line, strerror(errno));
-			failed++;
-		} else {
-			loaded++;
-		}
-		if (fd >= 0)
-			close(fd);
-	}
-	fclose(order);
-	dprintf(1, "# modinit: %d modules loaded, %d failed\n", loaded, failed);
+	if (failed < 0)
+		dprintf(1, "# modinit: no " MODULES_DIR "/order: %s\n", strerror(-failed));
+	else
+		dprintf(1, "# modinit: %d modules loaded, %d failed\n", loaded, failed);
 	return init_main();
 }

@@ -1,0 +1,116 @@
+#!/bin/bash
+# make ism (part of make test): the failure the series is about, on the
+# base, and its absence with the series, in the QEMU of harness/qemu/
+# (pft=5: the refresh rules of ISM; refresh=off: no refresh after a map).
+#
+# Each kernel boots with one zPCI function, a virtio-rng that QEMU models as
+# ISM, and harness/guest/ism.c as /init: the virtio-rng driver maps one
+# IOVA page per request through the DMA API until the IOVA allocator has
+# gone round the DMA range (memory size: 32768 pages at 128 MiB) ISM_MAPS /
+# 32767 times. harness/ism/report.py reads the console and QEMU's trace of
+# the function and prints, per kernel,
+#
+#   ism KERNEL: maps N, wraps N, error events N, global RPCITs N, RPCITs after map N, RPCITs per unmap X.XX
+#
+# and its named tests: the base must show the error at its first wrap and
+# stop reading; the series must go on without an error event.
+#
+#   ism.sh [KERNEL...]      base and/or series (default: both)
+#
+# The series is the kernel of make (build/out); the base is built with the
+# same harness/kernel.config in the worktree of make check, which reuses it.
+set -uo pipefail
+. "$(dirname "$0")/../lib.sh"
+
+ISM=$BUILD/ism
+KERNELS=${*:-base series}
+MEM=128
+MAPS=${ISM_MAPS:-81920}
+MODULES="rng-core virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio-rng"
+
+rm -rf "$ISM/results"
+mkdir -p "$ISM/results"
+fail() {	# a step failed before any test ran: one counted failure
+	echo "error: $*" >&2
+	echo '{"passed": 0, "failed": 1}' >"$ISM/results/summary.json"
+	echo "ism: 0 passed, 1 failed"
+	exit 1
+}
+
+"$TOP/harness/deps.sh" || fail "deps.sh"
+"$TOP/harness/prepare.sh" || fail "prepare.sh"
+qemu=$("$TOP/harness/qemu/build.sh") || fail "building the ISM model's QEMU"
+${CROSS_COMPILE}gcc -static -O2 -Wall -Wextra -Werror -I"$TOP/harness/guest" \
+	-o "$ISM/init" "$TOP/harness/guest/ism.c" || fail "building ism.c"
+
+# The build of KERNEL: "TREE OUT", built if it is not.
+kernel_build() {
+	case $1 in
+	series)
+		if [ ! -f "$OUT/arch/s390/boot/bzImage" ]; then
+			"$TOP/harness/build.sh" "$TREE" "$OUT" || return 1
+		fi
+		echo "$TREE $OUT"
+		;;
+	base)
+		ensure_worktree base || return 1
+		git -C "$WT" checkout -q --detach base && git -C "$WT" clean -qfdx &&
+			"$TOP/harness/build.sh" "$WT" "$BOUT" >&2 || return 1
+		echo "$WT $BOUT"
+		;;
+	*)
+		echo "error: no kernel $1 (base, series)" >&2
+		return 1
+		;;
+	esac
+}
+
+# The initramfs of a kernel built in OUT: /init and /modules.
+pack() {	# pack OUT DIR
+	local m ko
+	mkdir -p "$2"
+	: >"$2/order"
+	{
+		echo "dir /dev 0755 0 0"
+		echo "nod /dev/console 0600 0 0 c 5 1"
+		echo "dir /proc 0755 0 0"
+		echo "dir /sys 0755 0 0"
+		echo "dir /modules 0755 0 0"
+		echo "file /init $ISM/init 0755 0 0"
+		echo "file /modules/order $2/order 0644 0 0"
+		for m in $MODULES; do
+			ko=$(find "$1/drivers" -name "$m.ko" | head -n 1)
+			[ -n "$ko" ] || continue
+			echo "$m.ko" >>"$2/order"
+			echo "file /modules/$m.ko $ko 0644 0 0"
+		done
+	} >"$2/initramfs.list"
+	"$1/usr/gen_init_cpio" "$2/initramfs.list" >"$2/initramfs.cpio"
+}
+
+for k in $KERNELS; do
+	res=$ISM/results/$k
+	mkdir -p "$res"
+	step "ism: $k kernel"
+	if ! read -r tree out < <(kernel_build "$k"); then
+		echo "error: the $k kernel did not build" >"$res/console.log"
+		continue
+	fi
+	pack "$out" "$res"
+	step "ism: booting $k with one zPCI function modelled as ISM ($MAPS maps)"
+	t0=$(date +%s)
+	# rng_core.default_quality=0: no hwrng kthread reads beside the test's.
+	timeout --kill-after=10 "${ISM_TIMEOUT:-600}" "$qemu" -L /usr/share/qemu \
+		-machine s390-ccw-virtio -cpu qemu -m $MEM -smp 1 \
+		-nodefaults -nographic -no-reboot -serial stdio \
+		-kernel "$out/arch/s390/boot/bzImage" -initrd "$res/initramfs.cpio" \
+		-append "console=ttyS0 panic=-1 kunit.filter_glob=none rng_core.default_quality=0 ISM_MAPS=$MAPS" \
+		-device zpci,uid=3,fid=2,target=ism0,pft=5,refresh=off \
+		-device virtio-rng-pci,id=ism0,disable-legacy=on,iommu_platform=on \
+		-trace 's390_pci_*' -D "$res/qemu-trace.log" \
+		</dev/null >"$res/console.log" 2>&1
+	rc=$?
+	step "ism: $k ran in $(($(date +%s) - t0))s (exit $rc)"
+done
+
+python3 "$TOP/harness/ism/report.py" "$ISM/results" $KERNELS

@@ -1,0 +1,183 @@
+#!/usr/bin/env python3
+"""Read the ISM boots of harness/ism/ism.sh and judge them.
+
+usage: report.py RESULTS_DIR KERNEL...
+
+For each KERNEL, RESULTS_DIR/KERNEL/console.log is what the guest
+(harness/guest/ism.c) printed and RESULTS_DIR/KERNEL/qemu-trace.log is the
+trace of the model (harness/qemu/): s390_pci_iotlb_fill for each new
+translation the function found on a miss, s390_pci_rpcit for each refresh
+with what it found, s390_pci_ism_in_use for each time the ISM rule fired.
+Prints one line per kernel,
+
+  ism KERNEL: maps N, wraps N, error events N, global RPCITs N, RPCITs after map N, RPCITs per unmap X.XX
+
+then one "ok"/"FAILED" line per test, and writes RESULTS_DIR/summary.json
+and the last line "ism: N passed, N failed". A kernel without its logs, or
+whose guest did not reach its end, fails every test it has.
+
+maps and the unmapped pages are the guest's own counters (debugfs
+statistics of the function, both kernels have them); error events are
+the model's ISM errors (each reported to the guest as an error event,
+which the tests also look for in the guest's kernel log); the RPCITs are
+QEMU's count. A wrap is the IOVA of a new
+translation falling back by more than half the range it covers.
+"""
+import json
+import os
+import re
+import sys
+
+RPCIT = re.compile(r's390_pci_rpcit .*RPCIT (0x[0-9a-f]+)\+(0x[0-9a-f]+) '
+                   r'global (\d) made (\d+) gone (\d+) held (\d+) error (0x[0-9a-f]+)')
+FILL = re.compile(r's390_pci_iotlb_fill .*miss at (0x[0-9a-f]+)')
+IN_USE = re.compile(r's390_pci_ism_in_use ')
+GUEST = re.compile(r'^ism: (.*)$')
+
+
+def read_guest(path):
+    g = {'stats': {}, 'pft': None, 'reads': None, 'events': None,
+         'end': False}
+    try:
+        lines = open(path, errors='replace').read().splitlines()
+    except OSError:
+        return g
+    for line in lines:
+        line = line.strip()
+        if line == '### ism end':
+            g['end'] = True
+        m = GUEST.match(line)
+        if not m:
+            continue
+        what = m.group(1)
+        if what.startswith('stat '):
+            k, _, v = what[5:].rpartition(': ')
+            g['stats'][k] = int(v)
+        elif what.startswith('reads '):
+            g['reads'] = what[6:]
+        elif what.startswith('error events '):
+            g['events'] = int(what.split()[-1])
+        elif what.startswith('function ') and ' pft ' in what:
+            pft = what.split(' pft ')[1]
+            if g['pft'] is None or pft == '0x05':
+                g['pft'] = pft
+    return g
+
+
+def read_trace(path):
+    t = {'global': 0, 'after_map': 0, 'unmap': 0, 'in_use': 0,
+         'new': [], 'first_global_error': None, 'global_pages': None,
+         'ok': False}
+    try:
+        f = open(path, errors='replace')
+    except OSError:
+        return t
+    t['ok'] = True
+    for line in f:
+        m = RPCIT.search(line)
+        if m:
+            start, length = int(m.group(1), 16), int(m.group(2), 16)
+            glob, made = int(m.group(3)), int(m.group(4))
+            error = int(m.group(7), 16)
+            if glob:
+                if t['global'] == 0:
+                    t['first_global_error'] = error
+                    t['global_pages'] = length // 4096
+                t['global'] += 1
+            elif made:
+                t['after_map'] += 1
+                t['new'].append(start)
+            else:
+                t['unmap'] += 1
+            continue
+        m = FILL.search(line)
+        if m:
+            t['new'].append(int(m.group(1), 16))
+            continue
+        if IN_USE.search(line):
+            t['in_use'] += 1
+    return t
+
+
+def wraps(iovas):
+    if len(iovas) < 2:
+        return 0
+    half = (max(iovas) - min(iovas)) // 2
+    return sum(1 for a, b in zip(iovas, iovas[1:]) if b < a - half)
+
+
+def judge(kernel, g, t):
+    """The tests of one kernel: [(name, passed, why)]."""
+    maps = g['stats'].get('Mapped pages', 0)
+    unmapped = g['stats'].get('Unmapped pages', 0)
+    w = wraps(t['new'])
+    events = g['events'] if g['events'] is not None else -1
+    per_unmap = t['unmap'] / unmapped if unmapped else 0.0
+    print('ism %s: maps %d, wraps %d, error events %d, global RPCITs %d, '
+          'RPCITs after map %d, RPCITs per unmap %.2f' %
+          (kernel, maps, w, t['in_use'], t['global'], t['after_map'],
+           per_unmap))
+    ran = g['end'] and t['ok'] and g['events'] is not None
+    tests = [('guest_ran_to_its_end', ran, 'no "### ism end" or no trace')]
+    tests.append(('function_reports_type_ism', g['pft'] == '0x05',
+                  'pft %s' % g['pft']))
+    if kernel == 'base':
+        tests += [
+            ('error_event_at_the_first_wrap',
+             ran and t['in_use'] >= 1 and events >= 1 and
+             t['first_global_error'] == 0xc and w == 0 and
+             t['global_pages'] is not None and maps >= t['global_pages'] * 9 // 10,
+             'ISM errors %d, guest error events %d, first global RPCIT error %s, '
+             'wraps %d, maps %d of %s pages' %
+             (t['in_use'], events, t['first_global_error'], w, maps,
+              t['global_pages'])),
+            ('reads_stop', ran and g['reads'] == 'stopped',
+             'reads %s' % g['reads']),
+        ]
+    else:
+        stats = g['stats']
+        tests += [
+            ('no_error_event', ran and events == 0 and t['in_use'] == 0,
+             'guest error events %d, ISM errors %d' % (events, t['in_use'])),
+            ('reads_go_on_after_two_wraps',
+             ran and g['reads'] == 'ok' and w >= 2,
+             'reads %s, wraps %d' % (g['reads'], w)),
+            ('no_global_rpcit', ran and t['global'] == 0 and
+             stats.get('Global RPCITs', 0) == 0,
+             'QEMU %d, guest %s' % (t['global'], stats.get('Global RPCITs'))),
+            ('no_rpcit_after_map', ran and maps > 0 and t['after_map'] == 0 and
+             stats.get('Sync Map RPCITs', 0) == 0,
+             'QEMU %d, guest %s' % (t['after_map'], stats.get('Sync Map RPCITs'))),
+            ('one_rpcit_per_unmapped_page',
+             ran and unmapped > 0 and t['unmap'] == unmapped and
+             stats.get('Sync RPCITs', unmapped) == unmapped,
+             'QEMU %d, guest Sync RPCITs %s, unmapped pages %d' %
+             (t['unmap'], stats.get('Sync RPCITs'), unmapped)),
+        ]
+    return tests
+
+
+def main():
+    res, kernels = sys.argv[1], sys.argv[2:]
+    passed = failed = 0
+    lines = []
+    for k in kernels:
+        d = os.path.join(res, k)
+        g = read_guest(os.path.join(d, 'console.log'))
+        t = read_trace(os.path.join(d, 'qemu-trace.log'))
+        for name, ok, why in judge(k, g, t):
+            if ok:
+                passed += 1
+                lines.append('ok     ism:%s.%s' % (k, name))
+            else:
+                failed += 1
+                lines.append('FAILED ism:%s.%s: %s' % (k, name, why))
+    print('\n'.join(lines))
+    with open(os.path.join(res, 'summary.json'), 'w') as f:
+        json.dump({'passed': passed, 'failed': failed}, f)
+    print('ism: %d passed, %d failed' % (passed, failed))
+    return 1 if failed or not kernels else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
