@@ -5,7 +5,9 @@
 # header says. For each, in the bisect worktree: apply it, rebuild
 # incrementally, boot, run every test. A mutation is caught only when the
 # kernel booted, reported its tests and a named test failed; one that does
-# not apply, does not build or reports nothing fails make prove.
+# not apply, does not build or reports nothing fails make prove. A
+# mutation whose header says "Also: ism" also boots in the ISM model
+# (harness/ism/ism.sh), judged as the series is, and its ISM tests count.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -63,6 +65,12 @@ for m in "$TOP"/harness/mutations/*.patch; do
 	test_kernel "$WT" "$BOUT" "$PROVE/$name.console.log" "$PROVE/$name" \
 		>>"$PROVE/$name.log" 2>&1
 	caught=$(failing_tests "$PROVE/$name/summary.json")
+	if [ "$(header "$m" Also)" = ism ]; then
+		ISM_RESULTS=$PROVE/$name-ism "$TOP/harness/ism/ism.sh" "series:$BOUT" \
+			>>"$PROVE/$name.log" 2>&1
+		ism=$(failing_tests "$PROVE/$name-ism/summary.json")
+		caught=${caught:+$caught${ism:+, }}$ism
+	fi
 	[ -n "$caught" ]
 	result "caught: $name ($fix)" $? "$PROVE/$name.log"
 	echo "| $name | $fix | $restores | ${caught:-**none**} |" >>"$table"

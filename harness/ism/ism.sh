@@ -19,6 +19,9 @@
 #
 # The series is the kernel of make (build/out); the base is built with the
 # same harness/kernel.config in the worktree of make check, which reuses it.
+# KERNEL may also be NAME:OUT, a kernel already built in OUT and judged as
+# NAME is (make prove: series:build/bisect-out with a fix undone).
+# ISM_RESULTS: where the logs and summary.json go (build/ism/results).
 set -uo pipefail
 . "$(dirname "$0")/../lib.sh"
 
@@ -28,35 +31,42 @@ MEM=128
 MAPS=${ISM_MAPS:-81920}
 MODULES="rng-core virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio-rng"
 
-rm -rf "$ISM/results"
-mkdir -p "$ISM/results"
+RES=${ISM_RESULTS:-$ISM/results}
+rm -rf "$RES"
+mkdir -p "$RES"
 fail() {	# a step failed before any test ran: one counted failure
 	echo "error: $*" >&2
-	echo '{"passed": 0, "failed": 1}' >"$ISM/results/summary.json"
+	echo '{"passed": 0, "failed": 1, "results": []}' >"$RES/summary.json"
 	echo "ism: 0 passed, 1 failed"
 	exit 1
 }
 
+# report.py must fail each broken run of its made-up logs first
+python3 -m unittest -q "$TOP/harness/ism/test_report.py" 2>"$RES/test_report.log" ||
+	{ cat "$RES/test_report.log" >&2; fail "harness/ism/test_report.py"; }
 "$TOP/harness/deps.sh" || fail "deps.sh"
 "$TOP/harness/prepare.sh" || fail "prepare.sh"
 qemu=$("$TOP/harness/qemu/build.sh") || fail "building the ISM model's QEMU"
 ${CROSS_COMPILE}gcc -static -O2 -Wall -Wextra -Werror -I"$TOP/harness/guest" \
 	-o "$ISM/init" "$TOP/harness/guest/ism.c" || fail "building ism.c"
 
-# The build of KERNEL: "TREE OUT", built if it is not.
+# The build of KERNEL: "OUT", built if it is not.
 kernel_build() {
 	case $1 in
+	*:*)
+		echo "${1#*:}"
+		;;
 	series)
 		if [ ! -f "$OUT/arch/s390/boot/bzImage" ]; then
 			"$TOP/harness/build.sh" "$TREE" "$OUT" || return 1
 		fi
-		echo "$TREE $OUT"
+		echo "$OUT"
 		;;
 	base)
 		ensure_worktree base || return 1
 		git -C "$WT" checkout -q --detach base && git -C "$WT" clean -qfdx &&
 			"$TOP/harness/build.sh" "$WT" "$BOUT" >&2 || return 1
-		echo "$WT $BOUT"
+		echo "$BOUT"
 		;;
 	*)
 		echo "error: no kernel $1 (base, series)" >&2
@@ -88,11 +98,13 @@ pack() {	# pack OUT DIR
 	"$1/usr/gen_init_cpio" "$2/initramfs.list" >"$2/initramfs.cpio"
 }
 
+names=
 for k in $KERNELS; do
-	res=$ISM/results/$k
+	res=$RES/${k%%:*}
+	names="$names ${k%%:*}"
 	mkdir -p "$res"
 	step "ism: $k kernel"
-	if ! read -r tree out < <(kernel_build "$k"); then
+	if ! read -r out < <(kernel_build "$k"); then
 		echo "error: the $k kernel did not build" >"$res/console.log"
 		continue
 	fi
@@ -113,4 +125,5 @@ for k in $KERNELS; do
 	step "ism: $k ran in $(($(date +%s) - t0))s (exit $rc)"
 done
 
-python3 "$TOP/harness/ism/report.py" "$ISM/results" $KERNELS
+# shellcheck disable=SC2086
+python3 "$TOP/harness/ism/report.py" "$RES" $names

@@ -33,17 +33,21 @@ RPCIT = re.compile(r's390_pci_rpcit .*RPCIT (0x[0-9a-f]+)\+(0x[0-9a-f]+) '
 FILL = re.compile(r's390_pci_iotlb_fill .*miss at (0x[0-9a-f]+)')
 IN_USE = re.compile(r's390_pci_ism_in_use ')
 GUEST = re.compile(r'^ism: (.*)$')
+SPLAT = re.compile(r'WARNING: CPU|\bBUG:|Oops|Kernel panic|RCU stall|'
+                   r'soft lockup|blocked for more than')
 
 
 def read_guest(path):
     g = {'stats': {}, 'pft': None, 'reads': None, 'events': None,
-         'end': False}
+         'end': False, 'splats': []}
     try:
         lines = open(path, errors='replace').read().splitlines()
     except OSError:
         return g
     for line in lines:
         line = line.strip()
+        if SPLAT.search(line):
+            g['splats'].append(line)
         if line == '### ism end':
             g['end'] = True
         m = GUEST.match(line)
@@ -121,6 +125,8 @@ def judge(kernel, g, t):
     tests = [('guest_ran_to_its_end', ran, 'no "### ism end" or no trace')]
     tests.append(('function_reports_type_ism', g['pft'] == '0x05',
                   'pft %s' % g['pft']))
+    tests.append(('no_kernel_splat', ran and not g['splats'],
+                  '; '.join(g['splats'][:3])))
     if kernel == 'base':
         tests += [
             ('error_event_at_the_first_wrap',
@@ -160,12 +166,14 @@ def judge(kernel, g, t):
 def main():
     res, kernels = sys.argv[1], sys.argv[2:]
     passed = failed = 0
-    lines = []
+    lines, results = [], []
     for k in kernels:
         d = os.path.join(res, k)
         g = read_guest(os.path.join(d, 'console.log'))
         t = read_trace(os.path.join(d, 'qemu-trace.log'))
         for name, ok, why in judge(k, g, t):
+            results.append({'name': 'ism:%s.%s' % (k, name),
+                            'status': 'PASS' if ok else 'FAIL'})
             if ok:
                 passed += 1
                 lines.append('ok     ism:%s.%s' % (k, name))
@@ -174,7 +182,7 @@ def main():
                 lines.append('FAILED ism:%s.%s: %s' % (k, name, why))
     print('\n'.join(lines))
     with open(os.path.join(res, 'summary.json'), 'w') as f:
-        json.dump({'passed': passed, 'failed': failed}, f)
+        json.dump({'passed': passed, 'failed': failed, 'results': results}, f)
     print('ism: %d passed, %d failed' % (passed, failed))
     return 1 if failed or not kernels else 0
 
