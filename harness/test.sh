@@ -1,5 +1,5 @@
 #!/bin/bash
-# make test: the main job, make stress, make nested, make ism, make check
+# make test: the main job, make ism, make stress, make nested, make check
 # and make prove; ends with "N passed, N failed".
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"

@@ -21,6 +21,10 @@ key=$( (echo "$ver"; cat "$QDIR"/*.patch; sed -n '/^configure_args=/,/^$/p' "$0"
 	sha256sum | cut -c1-16)
 dir=$CACHE/qemu/${ver//:/_}-$key
 bin=$dir/qemu-system-s390x
+# one build at a time (two clones may ask at once); the second waits
+mkdir -p "$CACHE/qemu"
+exec 9>"$CACHE/qemu/.lock"
+flock 9
 if [ -x "$bin" ]; then
 	echo "$bin"
 	exit 0
