@@ -5,13 +5,17 @@
  * in the QEMU of harness/qemu/, a virtio-rng whose driver maps one IOVA
  * page per 256-byte request and unmaps it when the request completes.
  *
- * Loads the modules of /modules/order (virtio-pci, virtio-rng), enables
- * the function's measurement block (its counters in debugfs), reads
+ * Enables the function's measurement block (its counters in debugfs);
+ * with ISM_VFIO_IOVA set, hands the function to vfio-pci and maps and
+ * unmaps VFIO_PAGES pages there one ioctl each (the IOMMU API path), then
+ * hands it back; loads the modules of /modules/order (virtio-pci,
+ * virtio-rng), which bind to it (the DMA API path), and reads
  * /dev/hwrng in a child until the function has made ISM_MAPS mappings or
  * has made none for ISM_STALL seconds, and prints on the console, for
  * harness/ism/report.py:
  *
  *   ism: function BDF pft 0xNN
+ *   ism: vfio maps N unmaps N
  *   ism: reads ok | ism: reads stopped
  *   ism: stat NAME: VALUE         (the function's debugfs statistics)
  *   ism: error events N           (zpci "reports an error" lines)
@@ -21,9 +25,12 @@
  * the child blocks in read() and is killed, the run goes on.
  */
 #include <dirent.h>
+#include <linux/vfio.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <stdint.h>
+#include <sys/mman.h>
 #include <sys/reboot.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -31,8 +38,9 @@
 #include "guest.h"
 
 #define ISM_PFT		"0x05"
+#define VFIO_PAGES	64
 
-static char fn[256];
+static char fn[64];
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void say(const char *fmt, ...)
@@ -84,7 +92,7 @@ static int find_ism_function(void)
 		pft[strcspn(pft, "\n")] = 0;
 		say("function %s pft %s", d->d_name, pft);
 		if (!strcmp(pft, ISM_PFT) && !fn[0])
-			snprintf(fn, sizeof(fn), "%s", d->d_name);
+			snprintf(fn, sizeof(fn), "%.63s", d->d_name);
 	}
 	closedir(dir);
 	return fn[0] ? 0 : -ENODEV;
@@ -155,6 +163,56 @@ static void print_stats(void)
 		say("stat %s: %lld", key, strtoll(colon + 1, NULL, 10));
 	}
 	fclose(f);
+}
+
+/*
+ * The IOMMU API path, as a VFIO user drives it: VFIO_PAGES maps of one
+ * page at @iova on, one ioctl each, then as many unmaps; the function is
+ * handed back to no driver.
+ */
+static void vfio_phase(unsigned long long iova)
+{
+	struct vfio_iommu_type1_dma_map map = {
+		.argsz = sizeof(map), .size = 4096,
+		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
+	};
+	struct vfio_iommu_type1_dma_unmap unmap = { .argsz = sizeof(unmap) };
+	int group, container, i, maps = 0, unmaps = 0, rc;
+	char path[512], *buf;
+
+	rc = bind_vfio(fn);
+	if (rc) {
+		say("vfio: binding %s: %s", fn, strerror(-rc));
+		return;
+	}
+	container = vfio_container(fn, &group);
+	buf = mmap(NULL, VFIO_PAGES * 4096, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (container < 0 || buf == MAP_FAILED) {
+		say("vfio: container: %s", strerror(container < 0 ? -container : errno));
+	} else {
+		for (i = 0; i < VFIO_PAGES; i++) {
+			map.vaddr = (uintptr_t)buf + i * 4096;
+			map.iova = iova + i * 4096;
+			maps += !ioctl(container, VFIO_IOMMU_MAP_DMA, &map);
+		}
+		for (i = 0; i < VFIO_PAGES; i++) {
+			unmap.iova = iova + i * 4096;
+			unmap.size = 4096;
+			unmaps += !ioctl(container, VFIO_IOMMU_UNMAP_DMA, &unmap) &&
+				  unmap.size == 4096;
+		}
+	}
+	if (buf != MAP_FAILED)
+		munmap(buf, VFIO_PAGES * 4096);
+	if (group >= 0)
+		close(group);
+	if (container >= 0)
+		close(container);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override", fn);
+	write_file(path, "\n");
+	write_file("/sys/bus/pci/drivers/vfio-pci/unbind", fn);
+	say("vfio maps %d unmaps %d", maps, unmaps);
 }
 
 /* The reader: 4 KiB reads of /dev/hwrng until it is killed or fails. */
@@ -243,17 +301,18 @@ int main(void)
 	mount_or_warn("devtmpfs", "/dev", "devtmpfs");
 	mount_or_warn("debugfs", "/sys/kernel/debug", "debugfs");
 
-	failed = load_modules("/modules", &loaded);
-	say("%d modules loaded, %d failed", loaded, failed);
 	if (find_ism_function()) {
 		say("no function of type ISM");
 		goto out;
 	}
-	/* the hwrng core reads the new device once it registers */
-	for (i = 0; i < 100 && access("/dev/hwrng", F_OK); i++)
-		usleep(100000);
 	if (enable_statistics())
 		goto out;
+	if (getenv("ISM_VFIO_IOVA"))
+		vfio_phase(strtoull(getenv("ISM_VFIO_IOVA"), NULL, 0));
+	failed = load_modules("/modules", &loaded);
+	say("%d modules loaded, %d failed", loaded, failed);
+	for (i = 0; i < 100 && access("/dev/hwrng", F_OK); i++)
+		usleep(100000);
 	say("reads %s", read_until(goal, stall) ? "ok" : "stopped");
 	print_stats();
 out:

@@ -4,7 +4,9 @@
 # (pft=5: the refresh rules of ISM; refresh=off: no refresh after a map).
 #
 # Each kernel boots with one zPCI function, a virtio-rng that QEMU models as
-# ISM, and harness/guest/ism.c as /init: the virtio-rng driver maps one
+# ISM, and harness/guest/ism.c as /init. It first maps and unmaps 64 pages
+# through VFIO at the start of the function's DMA range (QEMU's sdma,
+# 0x100000000: the IOMMU API path), then the virtio-rng driver maps one
 # IOVA page per request through the DMA API until the IOVA allocator has
 # gone round the DMA range (memory size: 32768 pages at 128 MiB) ISM_MAPS /
 # 32767 times. harness/ism/report.py reads the console and QEMU's trace of
@@ -13,7 +15,8 @@
 #   ism KERNEL: maps N, wraps N, error events N, global RPCITs N, RPCITs after map N, RPCITs per unmap X.XX
 #
 # and its named tests: the base must show the error at its first wrap and
-# stop reading; the series must go on without an error event.
+# stop reading; the series must go on without an error event, with no
+# refresh after a map (VFIO's included) and one per unmap.
 #
 #   ism.sh [KERNEL...]      base and/or series (default: both)
 #
@@ -116,7 +119,7 @@ for k in $KERNELS; do
 		-machine s390-ccw-virtio -cpu qemu -m $MEM -smp 1 \
 		-nodefaults -nographic -no-reboot -serial stdio \
 		-kernel "$out/arch/s390/boot/bzImage" -initrd "$res/initramfs.cpio" \
-		-append "console=ttyS0 panic=-1 kunit.filter_glob=none rng_core.default_quality=0 ISM_MAPS=$MAPS" \
+		-append "console=ttyS0 panic=-1 kunit.filter_glob=none rng_core.default_quality=0 ISM_MAPS=$MAPS ISM_VFIO_IOVA=0x100000000" \
 		-device zpci,uid=3,fid=2,target=ism0,pft=5,refresh=off \
 		-device virtio-rng-pci,id=ism0,disable-legacy=on,iommu_platform=on \
 		-trace 's390_pci_*' -D "$res/qemu-trace.log" \

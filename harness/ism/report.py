@@ -6,7 +6,7 @@ usage: report.py RESULTS_DIR KERNEL...
 For each KERNEL, RESULTS_DIR/KERNEL/console.log is what the guest
 (harness/guest/ism.c) printed and RESULTS_DIR/KERNEL/qemu-trace.log is the
 trace of the model (harness/qemu/): s390_pci_iotlb_fill for each new
-translation the function found on a miss, s390_pci_rpcit for each refresh
+translation the function found on a miss (refresh=off), s390_pci_rpcit for each refresh
 with what it found, s390_pci_ism_in_use for each time the ISM rule fired.
 Prints one line per kernel,
 
@@ -21,7 +21,8 @@ statistics of the function, both kernels have them); error events are
 the model's ISM errors (each reported to the guest as an error event,
 which the tests also look for in the guest's kernel log); the RPCITs are
 QEMU's count. A wrap is the IOVA of a new
-translation falling back by more than half the range it covers.
+translation falling back by more than half the range it covers: of the translations the function found itself, or
+where it found none (refresh=on), of the ranges refreshed after a map.
 """
 import json
 import os
@@ -33,13 +34,14 @@ RPCIT = re.compile(r's390_pci_rpcit .*RPCIT (0x[0-9a-f]+)\+(0x[0-9a-f]+) '
 FILL = re.compile(r's390_pci_iotlb_fill .*miss at (0x[0-9a-f]+)')
 IN_USE = re.compile(r's390_pci_ism_in_use ')
 GUEST = re.compile(r'^ism: (.*)$')
+VFIO_PAGES = 64			# what harness/guest/ism.c maps through VFIO
 SPLAT = re.compile(r'WARNING: CPU|\bBUG:|Oops|Kernel panic|RCU stall|'
                    r'soft lockup|blocked for more than')
 
 
 def read_guest(path):
     g = {'stats': {}, 'pft': None, 'reads': None, 'events': None,
-         'end': False, 'splats': []}
+         'end': False, 'splats': [], 'vfio': None}
     try:
         lines = open(path, errors='replace').read().splitlines()
     except OSError:
@@ -57,6 +59,9 @@ def read_guest(path):
         if what.startswith('stat '):
             k, _, v = what[5:].rpartition(': ')
             g['stats'][k] = int(v)
+        elif what.startswith('vfio maps '):
+            w = what.split()
+            g['vfio'] = (int(w[2]), int(w[4]))
         elif what.startswith('reads '):
             g['reads'] = what[6:]
         elif what.startswith('error events '):
@@ -70,7 +75,7 @@ def read_guest(path):
 
 def read_trace(path):
     t = {'global': 0, 'after_map': 0, 'unmap': 0, 'in_use': 0,
-         'new': [], 'first_global_error': None, 'global_pages': None,
+         'new': [], 'fills': [], 'first_global_error': None, 'global_pages': None,
          'ok': False}
     try:
         f = open(path, errors='replace')
@@ -96,7 +101,7 @@ def read_trace(path):
             continue
         m = FILL.search(line)
         if m:
-            t['new'].append(int(m.group(1), 16))
+            t['fills'].append(int(m.group(1), 16))
             continue
         if IN_USE.search(line):
             t['in_use'] += 1
@@ -113,10 +118,13 @@ def wraps(iovas):
 def judge(kernel, g, t):
     """The tests of one kernel: [(name, passed, why)]."""
     maps = g['stats'].get('Mapped pages', 0)
-    unmapped = g['stats'].get('Unmapped pages', 0)
-    w = wraps(t['new'])
+    vfio_maps, vfio_unmaps = g['vfio'] or (0, 0)
+    # pages the DMA API unmapped, and the VFIO unmaps (one page each)
+    unmaps = g['stats'].get('Unmapped pages', 0) + vfio_unmaps
+    # the device's own new translations (refresh=off), else the refreshed
+    w = wraps(t['fills'] or t['new'])
     events = g['events'] if g['events'] is not None else -1
-    per_unmap = t['unmap'] / unmapped if unmapped else 0.0
+    per_unmap = t['unmap'] / unmaps if unmaps else 0.0
     print('ism %s: maps %d, wraps %d, error events %d, global RPCITs %d, '
           'RPCITs after map %d, RPCITs per unmap %.2f' %
           (kernel, maps, w, t['in_use'], t['global'], t['after_map'],
@@ -127,6 +135,10 @@ def judge(kernel, g, t):
                   'pft %s' % g['pft']))
     tests.append(('no_kernel_splat', ran and not g['splats'],
                   '; '.join(g['splats'][:3])))
+    tests.append(('vfio_maps_and_unmaps_each_page',
+                  vfio_maps > 0 and (vfio_maps, vfio_unmaps) == (VFIO_PAGES,) * 2,
+                  'vfio maps %d unmaps %d of %d' % (vfio_maps, vfio_unmaps,
+                                                    VFIO_PAGES)))
     if kernel == 'base':
         tests += [
             ('error_event_at_the_first_wrap',
@@ -139,6 +151,9 @@ def judge(kernel, g, t):
               t['global_pages'])),
             ('reads_stop', ran and g['reads'] == 'stopped',
              'reads %s' % g['reads']),
+            ('rpcit_after_each_vfio_map',
+             ran and vfio_maps > 0 and t['after_map'] == vfio_maps,
+             'QEMU %d, VFIO maps %d' % (t['after_map'], vfio_maps)),
         ]
     else:
         stats = g['stats']
@@ -151,14 +166,15 @@ def judge(kernel, g, t):
             ('no_global_rpcit', ran and t['global'] == 0 and
              stats.get('Global RPCITs', 0) == 0,
              'QEMU %d, guest %s' % (t['global'], stats.get('Global RPCITs'))),
-            ('no_rpcit_after_map', ran and maps > 0 and t['after_map'] == 0 and
+            ('no_rpcit_after_map',
+             ran and maps > 0 and vfio_maps > 0 and t['after_map'] == 0 and
              stats.get('Sync Map RPCITs', 0) == 0,
              'QEMU %d, guest %s' % (t['after_map'], stats.get('Sync Map RPCITs'))),
-            ('one_rpcit_per_unmapped_page',
-             ran and unmapped > 0 and t['unmap'] == unmapped and
-             stats.get('Sync RPCITs', unmapped) == unmapped,
-             'QEMU %d, guest Sync RPCITs %s, unmapped pages %d' %
-             (t['unmap'], stats.get('Sync RPCITs'), unmapped)),
+            ('one_rpcit_per_unmap',
+             ran and unmaps > 0 and t['unmap'] == unmaps and
+             stats.get('Sync RPCITs', unmaps) == unmaps,
+             'QEMU %d, guest Sync RPCITs %s, unmapped pages and VFIO unmaps %d' %
+             (t['unmap'], stats.get('Sync RPCITs'), unmaps)),
         ]
     return tests
 

@@ -33,9 +33,24 @@ def series_trace(rounds=2.5):
     return out, int(rounds * (PAGES - 1))
 
 
+VFIO = 64
+
+
+def vfio_trace(after_map):
+    """VFIO's maps (with or without a refresh each) and unmaps."""
+    out = []
+    for i in range(VFIO):
+        if after_map:
+            out.append(rpcit(0x100000000 + 4096 * i, 1, made=1))
+    for i in range(VFIO):
+        out.append(rpcit(0x100000000 + 4096 * i, 1))
+    return out
+
+
 def console(reads='ok', maps=0, unmapped=0, events=0, end=True, extra=(),
-            series_counters=None):
-    lines = ['ism: function 0003:00:00.0 pft 0x05', 'ism: reads %s' % reads,
+            series_counters=None, vfio=(VFIO, VFIO)):
+    lines = ['ism: function 0003:00:00.0 pft 0x05',
+             'ism: vfio maps %d unmaps %d' % vfio, 'ism: reads %s' % reads,
              'ism: stat Mapped pages: %d' % maps,
              'ism: stat Unmapped pages: %d' % unmapped]
     for k, v in (series_counters or {}).items():
@@ -66,9 +81,10 @@ class ReportTest(unittest.TestCase):
 
     def healthy_series(self, **kw):
         trace, n = series_trace()
+        trace = vfio_trace(False) + trace
         args = dict(maps=n + 1, unmapped=n,
                     series_counters={'Global RPCITs': 0, 'Sync Map RPCITs': 0,
-                                     'Sync RPCITs': n})
+                                     'Sync RPCITs': n + VFIO})
         args.update(kw)
         return console(**args), trace
 
@@ -78,8 +94,14 @@ class ReportTest(unittest.TestCase):
         self.assertIn('ism series: maps 18, wraps 2, error events 0, global '
                       'RPCITs 0, RPCITs after map 0, RPCITs per unmap 1.00', out)
 
+    def test_vfio_unmaps_count_as_unmaps(self):
+        c, trace = self.healthy_series()
+        rc, failed, _ = self.run_report('series', c, trace[VFIO:])
+        self.assertEqual((rc, failed), (1, {'one_rpcit_per_unmap'}))
+
     def test_sound_base_failure_passes(self):
-        trace = [fill(0x100000000 + 4096 * i) for i in range(1, PAGES)]
+        trace = vfio_trace(True)
+        trace += [fill(0x100000000 + 4096 * i) for i in range(1, PAGES)]
         trace += ['s390_pci_ism_in_use zPCI fid 0x2: x\n',
                   rpcit(0x100000000, PAGES, glob=1, held=1, error=0xc)]
         c = console(reads='stopped', maps=PAGES - 1, events=1)
@@ -89,9 +111,24 @@ class ReportTest(unittest.TestCase):
     def test_base_that_keeps_reading_fails(self):
         trace, n = series_trace()
         rc, failed, _ = self.run_report(
-            'base', console(maps=n, unmapped=n), trace)
+            'base', console(maps=n, unmapped=n), vfio_trace(True) + trace)
         self.assertEqual(rc, 1)
         self.assertEqual(failed, {'error_event_at_the_first_wrap', 'reads_stop'})
+
+    def test_base_without_refresh_after_vfio_map_fails(self):
+        trace = vfio_trace(False)
+        trace += [fill(0x100000000 + 4096 * i) for i in range(1, PAGES)]
+        trace += ['s390_pci_ism_in_use zPCI fid 0x2: x\n',
+                  rpcit(0x100000000, PAGES, glob=1, held=1, error=0xc)]
+        c = console(reads='stopped', maps=PAGES - 1, events=1)
+        rc, failed, _ = self.run_report('base', c, trace)
+        self.assertEqual((rc, failed), (1, {'rpcit_after_each_vfio_map'}))
+
+    def test_vfio_phase_that_failed_fails(self):
+        c, trace = self.healthy_series(vfio=(VFIO, 3))
+        rc, failed, _ = self.run_report('series', c, trace)
+        self.assertEqual(rc, 1)
+        self.assertIn('vfio_maps_and_unmaps_each_page', failed)
 
     def test_series_error_event_fails(self):
         c, trace = self.healthy_series(events=1)
@@ -106,16 +143,16 @@ class ReportTest(unittest.TestCase):
         rc, failed, _ = self.run_report('series', c, trace)
         self.assertEqual((rc, failed), (1, {'no_global_rpcit'}))
 
-    def test_series_refresh_after_map_fails(self):
+    def test_series_refresh_after_vfio_map_fails(self):
         c, trace = self.healthy_series()
-        trace.append(rpcit(0x100001000, 1, made=1))
+        trace = vfio_trace(True) + trace[VFIO:]
         rc, failed, _ = self.run_report('series', c, trace)
         self.assertEqual((rc, failed), (1, {'no_rpcit_after_map'}))
 
     def test_series_unmap_without_refresh_fails(self):
         c, trace = self.healthy_series()
         rc, failed, _ = self.run_report('series', c, trace[:-1])
-        self.assertEqual((rc, failed), (1, {'one_rpcit_per_unmapped_page'}))
+        self.assertEqual((rc, failed), (1, {'one_rpcit_per_unmap'}))
 
     def test_series_that_stops_reading_fails(self):
         c, trace = self.healthy_series(reads='stopped')
@@ -124,6 +161,7 @@ class ReportTest(unittest.TestCase):
 
     def test_one_wrap_is_not_enough(self):
         trace, n = series_trace(rounds=1.5)
+        trace = vfio_trace(False) + trace
         c = console(maps=n + 1, unmapped=n)
         rc, failed, _ = self.run_report('series', c, trace)
         self.assertEqual((rc, failed), (1, {'reads_go_on_after_two_wraps'}))
