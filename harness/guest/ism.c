@@ -168,7 +168,7 @@ static void print_stats(void)
 /*
  * The IOMMU API path, as a VFIO user drives it: VFIO_PAGES maps of one
  * page at @iova on, one ioctl each, then as many unmaps; the function is
- * handed back to no driver.
+ * handed back to the driver that matches it, if one is loaded.
  */
 static void vfio_phase(unsigned long long iova)
 {
@@ -212,6 +212,7 @@ static void vfio_phase(unsigned long long iova)
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override", fn);
 	write_file(path, "\n");
 	write_file("/sys/bus/pci/drivers/vfio-pci/unbind", fn);
+	write_file("/sys/bus/pci/drivers_probe", fn);	/* a built-in driver */
 	say("vfio maps %d unmaps %d", maps, unmaps);
 }
 

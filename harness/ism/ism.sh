@@ -18,10 +18,13 @@
 # stop reading; the series must go on without an error event, with no
 # refresh after a map (VFIO's included) and one per unmap.
 #
-#   ism.sh [KERNEL...]      base and/or series (default: both)
+#   ism.sh [KERNEL...]      base, series, 6.12 (default: base series)
 #
 # The series is the kernel of make (build/out); the base is built with the
 # same harness/kernel.config in the worktree of make check, which reuses it.
+# 6.12 (make ism: upstream 53f8e9ad7653 on Debian's linux-source-6.12) is
+# the kernel of make bench and make compare, built by bench.sh if it is not;
+# its IOVA allocator reuses IOVAs at once, so it is not asked to wrap.
 # KERNEL may also be NAME:OUT, a kernel already built in OUT and judged as
 # NAME is (make prove: series:build/bisect-out with a fix undone).
 # ISM_RESULTS: where the logs and summary.json go (build/ism/results).
@@ -71,8 +74,13 @@ kernel_build() {
 			"$TOP/harness/build.sh" "$WT" "$BOUT" >&2 || return 1
 		echo "$BOUT"
 		;;
+	6.12)
+		BENCH_BUILD_ONLY=1 BENCH_KERNELS=6.12 "$TOP/harness/bench.sh" >&2 ||
+			return 1
+		echo "$BUILD/bench/src-6.12/bench-out"
+		;;
 	*)
-		echo "error: no kernel $1 (base, series)" >&2
+		echo "error: no kernel $1 (base, series, 6.12)" >&2
 		return 1
 		;;
 	esac
