@@ -22,7 +22,8 @@ done
 log=$out/build.log
 if ! (cd "$tree" && python3 tools/testing/kunit/kunit.py build --arch=s390 \
 	--cross_compile="$CROSS_COMPILE" --build_dir="$out" --jobs="$JOBS" \
-	--make_options="CC=$KCC" "${args[@]}") >"$log" 2>&1 </dev/null; then
+	--make_options="CC=$KCC" --make_options="$(file_prefix_map "$tree" "$out")" \
+	"${args[@]}") >"$log" 2>&1 </dev/null; then
 	echo "error: kernel build failed in $tree; first errors (full log: $log):" >&2
 	grep -m 10 -E 'error:|Error [0-9]|ERROR:|not in .config|missing' "$log" | sed 's/^/    /' >&2 ||
 		tail -n 20 "$log" | sed 's/^/    /' >&2

@@ -84,7 +84,8 @@ warnings() {	# warnings OUTFILE: W=1 and sparse warnings of the touched files
 	# shellcheck disable=SC2086
 	touch $(for o in $objs; do echo "$WT/${o%.o}.c"; done)
 	# shellcheck disable=SC2086
-	make -s -C "$WT" O="$BOUT" CC="$KCC" -j"$JOBS" W=1 C=1 $objs 2>&1 |
+	make -s -C "$WT" O="$BOUT" CC="$KCC" "$(file_prefix_map "$WT" "$BOUT")" \
+		-j"$JOBS" W=1 C=1 $objs 2>&1 |
 		grep -E 'warning:|error:' |
 		sed -E -e "s|$WT/||g" -e 's/:[0-9]+:[0-9]+:/:/' -e 's/:[0-9]+:/:/' |
 		sort -u >"$1"

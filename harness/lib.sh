@@ -27,6 +27,14 @@ export CCACHE_NOHASHDIR=1
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-20G}
 KCC="ccache ${CROSS_COMPILE}gcc"
 
+# ccache hands the compiler the source as a path relative to the build
+# directory (../linux/…), which Kbuild's -fmacro-prefix-map=$(srctree)/=
+# does not strip: strip that one too, so __FILE__ (WARN and BUG
+# reports) stays drivers/…, as without ccache.
+file_prefix_map() {	# file_prefix_map TREE OUT
+	echo "KCPPFLAGS=-fmacro-prefix-map=$(realpath -m --relative-to="$2" "$1")/="
+}
+
 # Patches of the series, in order, without the cover letter.
 series_patches() {
 	find "$PATCHES" -maxdepth 1 -name '[0-9][0-9][0-9][0-9]-*.patch' \

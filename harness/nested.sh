@@ -58,13 +58,13 @@ build_kernel() {	# build_kernel NAME TREE
 	local out=$N/out-$1 o t0
 	mkdir -p "$out"
 	if ! cmp -s "$TOP/harness/nested.config" "$out/nested.config"; then
-		nice -n 19 make -s -C "$2" O="$out" CC="$KCC" KCONFIG_ALLCONFIG="$TOP/harness/nested.config" \
+		nice -n 19 make -s -C "$2" O="$out" CC="$KCC" "$(file_prefix_map "$2" "$out")" KCONFIG_ALLCONFIG="$TOP/harness/nested.config" \
 			allnoconfig >"$out/build.log" 2>&1 ||
 			die "allnoconfig failed for $1 (log: $out/build.log)"
 		cp "$TOP/harness/nested.config" "$out/nested.config"
 	fi
 	t0=$(date +%s)
-	nice -n 19 make -C "$2" O="$out" CC="$KCC" -j"$JOBS" bzImage >"$out/build.log" 2>&1 </dev/null || {
+	nice -n 19 make -C "$2" O="$out" CC="$KCC" "$(file_prefix_map "$2" "$out")" -j"$JOBS" bzImage >"$out/build.log" 2>&1 </dev/null || {
 		grep -m 10 -E 'error:|Error [0-9]' "$out/build.log" | sed 's/^/    /' >&2
 		die "kernel build failed for $1 (log: $out/build.log)"
 	}
