@@ -4,22 +4,40 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
-"$TOP/harness/run.sh"
+# Each part under a time limit: one that hangs is ended and counted as a
+# failure. No part's summary of an earlier run is ever counted: they go
+# first, so that a part that fails before it writes one counts as failed.
+NESTED_RESULTS=$BUILD/nested/results-series
+ISM_RESULTS=$BUILD/ism/results
+rm -f "$RESULTS/summary.json" "$DEBUG_RESULTS/summary.json" \
+	"$NESTED_RESULTS/summary.json" "$ISM_RESULTS/summary.json" \
+	"$RESULTS/check.log" "$RESULTS/prove.log"
+part() {	# part NAME SECONDS COMMAND...
+	local name=$1 limit=$2 rc
+	shift 2
+	timeout --kill-after=30 "$limit" "$@"
+	rc=$?
+	if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+		echo "error: make $name did not end within ${limit}s" >&2
+	fi
+	return $rc
+}
+
+part run 3600 "$TOP/harness/run.sh"
 run_rc=$?
 # ISM in the model: the series is the kernel just built; the base is built
 # in make check's worktree, where make check finds it built
-"$TOP/harness/ism/ism.sh"
+part ism 3600 "$TOP/harness/ism/ism.sh"
 ism_rc=$?
-"$TOP/harness/stress.sh"
+part stress 3600 "$TOP/harness/stress.sh"
 stress_rc=$?
 # nested VFIO: L2 in QEMU in L1 (the series) drives L0's zPCI function
-NESTED_RESULTS=$BUILD/nested/results-series
-"$TOP/harness/nested.sh"
+part nested 3600 "$TOP/harness/nested.sh"
 nested_rc=$?
 mkdir -p "$RESULTS"
-"$TOP/harness/check.sh" 2>&1 | tee "$RESULTS/check.log"
+part check 5400 "$TOP/harness/check.sh" 2>&1 | tee "$RESULTS/check.log"
 check_rc=${PIPESTATUS[0]}
-"$TOP/harness/prove.sh" 2>&1 | tee "$RESULTS/prove.log"
+part prove 5400 "$TOP/harness/prove.sh" 2>&1 | tee "$RESULTS/prove.log"
 prove_rc=${PIPESTATUS[0]}
 
 count() {	# count SUMMARY FIELD: from a summary.json of report.py
@@ -48,7 +66,7 @@ add() {	# add PASSED FAILED RC: a step that failed before counting fails once
 add "$(count "$RESULTS/summary.json" passed)" "$(count "$RESULTS/summary.json" failed)" $run_rc
 add "$(count "$DEBUG_RESULTS/summary.json" passed)" "$(count "$DEBUG_RESULTS/summary.json" failed)" $stress_rc
 add "$(count "$NESTED_RESULTS/summary.json" passed)" "$(count "$NESTED_RESULTS/summary.json" failed)" $nested_rc
-add "$(count "$BUILD/ism/results/summary.json" passed)" "$(count "$BUILD/ism/results/summary.json" failed)" $ism_rc
+add "$(count "$ISM_RESULTS/summary.json" passed)" "$(count "$ISM_RESULTS/summary.json" failed)" $ism_rc
 read -r cp cf <<<"$(counts "$RESULTS/check.log" check)"
 add "${cp:-0}" "${cf:-0}" $check_rc
 read -r pp pf <<<"$(counts "$RESULTS/prove.log" prove)"
