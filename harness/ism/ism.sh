@@ -122,12 +122,11 @@ for k in $KERNELS; do
 	pack "$out" "$res"
 	step "ism: booting $k with one zPCI function modelled as ISM ($MAPS maps)"
 	t0=$(date +%s)
-	# rng_core.default_quality=0: no hwrng kthread reads beside the test's.
 	timeout --kill-after=10 "${ISM_TIMEOUT:-600}" "$qemu" -L /usr/share/qemu \
 		-machine s390-ccw-virtio -cpu qemu -m $MEM -smp 1 \
 		-nodefaults -nographic -no-reboot -serial stdio \
 		-kernel "$out/arch/s390/boot/bzImage" -initrd "$res/initramfs.cpio" \
-		-append "console=ttyS0 panic=-1 kunit.filter_glob=none rng_core.default_quality=0 ISM_MAPS=$MAPS ISM_VFIO_IOVA=0x100000000" \
+		-append "console=ttyS0 panic=-1 kunit.filter_glob=none ISM_MAPS=$MAPS ISM_VFIO_IOVA=0x100000000" \
 		-device zpci,uid=3,fid=2,target=ism0,pft=5,refresh=off \
 		-device virtio-rng-pci,id=ism0,disable-legacy=on,iommu_platform=on \
 		-trace 's390_pci_*' -D "$res/qemu-trace.log" \
