@@ -109,6 +109,31 @@ pack() {	# pack OUT DIR
 	"$1/usr/gen_init_cpio" "$2/initramfs.list" >"$2/initramfs.cpio"
 }
 
+# Wait for QEMU (PID) to exit; how it ended goes to $how. Once the guest printed
+# its end, QEMU gets 30 s to power off: a kernel whose function is in the
+# error state (the base) can hang in its power-off, after the tests.
+watch_guest() {	# watch_guest PID CONSOLE
+	local end=$((SECONDS + ${ISM_TIMEOUT:-600})) i
+	how=
+	while kill -0 "$1" 2>/dev/null; do
+		if grep -q '^### ism end' "$2"; then
+			for i in $(seq 30); do
+				kill -0 "$1" 2>/dev/null || break
+				sleep 1
+			done
+			kill "$1" 2>/dev/null && how="ended by the harness 30 s after the guest's end"
+			break
+		fi
+		if [ $SECONDS -ge $end ]; then
+			kill "$1" 2>/dev/null && how="killed: no guest end within ${ISM_TIMEOUT:-600}s"
+			break
+		fi
+		sleep 1
+	done
+	wait "$1"
+	how=${how:-exit $?}
+}
+
 names=
 for k in $KERNELS; do
 	res=$RES/${k%%:*}
@@ -122,7 +147,7 @@ for k in $KERNELS; do
 	pack "$out" "$res"
 	step "ism: booting $k with one zPCI function modelled as ISM ($MAPS maps)"
 	t0=$(date +%s)
-	timeout --kill-after=10 "${ISM_TIMEOUT:-600}" "$qemu" -L /usr/share/qemu \
+	"$qemu" -L /usr/share/qemu \
 		-machine s390-ccw-virtio -cpu qemu -m $MEM -smp 1 \
 		-nodefaults -nographic -no-reboot -serial stdio \
 		-kernel "$out/arch/s390/boot/bzImage" -initrd "$res/initramfs.cpio" \
@@ -130,9 +155,9 @@ for k in $KERNELS; do
 		-device zpci,uid=3,fid=2,target=ism0,pft=5,refresh=off \
 		-device virtio-rng-pci,id=ism0,disable-legacy=on,iommu_platform=on \
 		-trace 's390_pci_*' -D "$res/qemu-trace.log" \
-		</dev/null >"$res/console.log" 2>&1
-	rc=$?
-	step "ism: $k ran in $(($(date +%s) - t0))s (exit $rc)"
+		</dev/null >"$res/console.log" 2>&1 &
+	watch_guest $! "$res/console.log"
+	step "ism: $k ran in $(($(date +%s) - t0))s (QEMU: $how)"
 done
 
 # shellcheck disable=SC2086
