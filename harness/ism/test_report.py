@@ -128,7 +128,7 @@ class ReportTest(unittest.TestCase):
                   rpcit(0x100000000, PAGES, glob=1, held=1, error=0xc)]
         c = console(reads='stopped', maps=PAGES - 1, events=1)
         rc, failed, _ = self.run_report('base', c, trace)
-        self.assertEqual((rc, failed), (1, {'rpcit_after_each_vfio_map'}))
+        self.assertEqual((rc, failed), (1, {'rpcit_after_every_vfio_map'}))
 
     def test_vfio_phase_that_failed_fails(self):
         c, trace = self.healthy_series(vfio=(VFIO, 3))
