@@ -25,6 +25,10 @@ export CCACHE_DIR=${CCACHE_DIR:-$CACHE/ccache}
 export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$TOP}
 export CCACHE_NOHASHDIR=1
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-20G}
+# Kbuild's own absolute -fmacro-prefix-map (it never matches the relative
+# paths ccache compiles with, see file_prefix_map) and the assembler's
+# include path name the clone: leave them out of the hash.
+export CCACHE_IGNOREOPTIONS=${CCACHE_IGNOREOPTIONS:-"-fmacro-prefix-map=/* -Wa,-I/*"}
 KCC="ccache ${CROSS_COMPILE}gcc"
 
 # ccache hands the compiler the source as a path relative to the build
