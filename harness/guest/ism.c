@@ -98,57 +98,61 @@ static int find_ism_function(void)
 	return fn[0] ? 0 : -ENODEV;
 }
 
-/* A counter of the function's debugfs statistics, or -1. */
-static long long stat_of(const char *name)
+/* The function's debugfs statistics, open for reading, or NULL. */
+static FILE *open_stats(void)
 {
-	char path[512], line[256];
-	long long v = -1;
-	FILE *f;
+	char path[512];
 
 	snprintf(path, sizeof(path), "/sys/kernel/debug/pci/%s/statistics", fn);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		char *colon = strchr(line, ':');
-		char *key = line;
+	return fopen(path, "r");
+}
 
+/* The next "name: value" line of @f into *@key and *@val; 0 at its end. */
+static int next_stat(FILE *f, char *line, int len, char **key, long long *val)
+{
+	char *colon;
+
+	while (fgets(line, len, f)) {
+		colon = strchr(line, ':');
 		if (!colon)
 			continue;
 		*colon = 0;
-		while (*key == ' ')
-			key++;
-		if (!strcmp(key, name)) {
-			v = strtoll(colon + 1, NULL, 10);
-			break;
-		}
+		for (*key = line; **key == ' '; (*key)++)
+			;
+		*val = strtoll(colon + 1, NULL, 10);
+		return 1;
 	}
+	return 0;
+}
+
+/* A counter of the function's debugfs statistics, or -1. */
+static long long stat_of(const char *name)
+{
+	char line[256], *key;
+	long long v, found = -1;
+	FILE *f = open_stats();
+
+	if (!f)
+		return -1;
+	while (found < 0 && next_stat(f, line, sizeof(line), &key, &v))
+		if (!strcmp(key, name))
+			found = v;
 	fclose(f);
-	return v;
+	return found;
 }
 
 static void print_stats(void)
 {
-	char path[512], line[256];
-	FILE *f;
+	char line[256], *key;
+	long long v;
+	FILE *f = open_stats();
 
-	snprintf(path, sizeof(path), "/sys/kernel/debug/pci/%s/statistics", fn);
-	f = fopen(path, "r");
 	if (!f) {
 		say("no statistics: %s", strerror(errno));
 		return;
 	}
-	while (fgets(line, sizeof(line), f)) {
-		char *colon = strchr(line, ':');
-		char *key = line;
-
-		if (!colon)
-			continue;
-		*colon = 0;
-		while (*key == ' ')
-			key++;
-		say("stat %s: %lld", key, strtoll(colon + 1, NULL, 10));
-	}
+	while (next_stat(f, line, sizeof(line), &key, &v))
+		say("stat %s: %lld", key, v);
 	fclose(f);
 }
 
