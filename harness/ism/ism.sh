@@ -22,7 +22,7 @@
 #
 # The series is the kernel of make (build/out); the base is built with the
 # same harness/kernel.config in the worktree of make check, which reuses it.
-# 6.12 (make ism: upstream 53f8e9ad7653 on Debian's linux-source-6.12) is
+# 6.12 (upstream 53f8e9ad7653, Debian's linux-source-6.12; not yet run) is
 # the kernel of make bench and make compare, built by bench.sh if it is not;
 # its IOVA allocator reuses IOVAs at once, so it is not asked to wrap.
 # KERNEL may also be NAME:OUT, a kernel already built in OUT and judged as
@@ -39,7 +39,7 @@ MODULES="rng-core virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio-
 
 RES=${ISM_RESULTS:-$ISM/results}
 rm -rf "$RES"
-mkdir -p "$RES"
+mkdir -p "$RES" "$ISM"
 fail() {	# a step failed before any test ran: one counted failure
 	echo "error: $*" >&2
 	echo '{"passed": 0, "failed": 1, "results": []}' >"$RES/summary.json"
