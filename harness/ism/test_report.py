@@ -47,6 +47,18 @@ def vfio_trace(after_map):
     return out
 
 
+IN_USE = 's390_pci_ism_in_use zPCI fid 0x2: x\n'
+
+
+def base_failure_trace(after_map):
+    """VFIO's maps, the DMA API round the range, then the global refresh
+    over the page still in use that the model refuses."""
+    trace = vfio_trace(after_map)
+    trace += [fill(0x100000000 + 4096 * i) for i in range(1, PAGES)]
+    trace += [IN_USE, rpcit(0x100000000, PAGES, glob=1, held=1, error=0xc)]
+    return trace
+
+
 def console(reads='ok', maps=0, unmapped=0, events=0, end=True, extra=(),
             series_counters=None, vfio=(VFIO, VFIO)):
     lines = ['ism: function 0003:00:00.0 pft 0x05',
@@ -106,12 +118,8 @@ class ReportTest(unittest.TestCase):
         self.assertEqual((rc, failed), (0, set()), out)
 
     def test_sound_base_failure_passes(self):
-        trace = vfio_trace(True)
-        trace += [fill(0x100000000 + 4096 * i) for i in range(1, PAGES)]
-        trace += ['s390_pci_ism_in_use zPCI fid 0x2: x\n',
-                  rpcit(0x100000000, PAGES, glob=1, held=1, error=0xc)]
         c = console(reads='stopped', maps=PAGES - 1, events=1)
-        rc, failed, out = self.run_report('base', c, trace)
+        rc, failed, out = self.run_report('base', c, base_failure_trace(True))
         self.assertEqual((rc, failed), (0, set()), out)
 
     def test_base_that_keeps_reading_fails(self):
@@ -122,12 +130,8 @@ class ReportTest(unittest.TestCase):
         self.assertEqual(failed, {'error_event_at_the_first_wrap', 'reads_stop'})
 
     def test_base_without_refresh_after_vfio_map_fails(self):
-        trace = vfio_trace(False)
-        trace += [fill(0x100000000 + 4096 * i) for i in range(1, PAGES)]
-        trace += ['s390_pci_ism_in_use zPCI fid 0x2: x\n',
-                  rpcit(0x100000000, PAGES, glob=1, held=1, error=0xc)]
         c = console(reads='stopped', maps=PAGES - 1, events=1)
-        rc, failed, _ = self.run_report('base', c, trace)
+        rc, failed, _ = self.run_report('base', c, base_failure_trace(False))
         self.assertEqual((rc, failed), (1, {'rpcit_after_every_vfio_map'}))
 
     def test_vfio_phase_that_failed_fails(self):
@@ -138,7 +142,7 @@ class ReportTest(unittest.TestCase):
 
     def test_series_error_event_fails(self):
         c, trace = self.healthy_series(events=1)
-        trace.append('s390_pci_ism_in_use zPCI fid 0x2: x\n')
+        trace.append(IN_USE)
         rc, failed, _ = self.run_report('series', c, trace)
         self.assertEqual(rc, 1)
         self.assertIn('no_error_event', failed)
