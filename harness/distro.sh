@@ -12,7 +12,10 @@
 #    modpost checks their symbols against vmlinux.o and the modules they
 #    need ($DISTRO_DEP_MODULES) (modfinal, which only compiles the .mod.c
 #    files and links the .ko, is not run);
-#  - no compiler or modpost warning over the base.
+#  - no compiler or modpost warning over the base;
+#  - what the series does to the module ABI: the exports whose symbol
+#    version (CRC, CONFIG_MODVERSIONS) differs between base and tip, from
+#    the symvers modpost writes (a report: it fails only without data).
 # The final vmlinux is not linked: modpost reads the exports of vmlinux.o.
 # Without debug information (harness/distro-nodebug.config): it changes
 # neither code nor exports. The tip is built incrementally on the base's
@@ -107,8 +110,44 @@ distro_build() {	# distro_build REV NAME DIR
 		$(grep -q '^CONFIG_MODULE_ALLOW_MISSING_NAMESPACE_IMPORTS=y' .config && echo -N)) \
 		>>"$log" 2>&1 || { echo "ERROR: modpost failed" >>"$log"; return 1; }
 	step "distro config, $name: $DISTRO_DIRS and $(cat "$dir/distro.$name.nmods") modules (+ $(echo $DISTRO_DEP_MODULES | wc -w) they need) in $(($(date +%s) - t1))s (CPU $(($(cpu_seconds) - c1))s)" >&2
+	cp "$DISTRO_OUT/distro-modules.symvers" "$dir/distro.$name.symvers"
 	undef=$(grep -E "modpost: \"[^\"]+\" \[($(echo $DISTRO_DIRS | tr ' ' '|'))/[^]]+\] undefined!" "$log")
 	[ -z "$undef" ] || { echo "${undef//WARNING:/ERROR:}" >>"$log"; return 1; }
+}
+
+# The exports whose symbol version differs between two symvers files of
+# modpost: a first line that counts them, then one line each. Fails when
+# either file is missing or has no version at all (no CONFIG_MODVERSIONS).
+distro_abi() {	# distro_abi BASE_SYMVERS TIP_SYMVERS
+	python3 - "$1" "$2" <<'PY'
+import sys
+
+def read(path):
+    out = {}
+    for line in open(path):
+        f = line.rstrip('\n').split('\t')
+        if len(f) >= 3:
+            out[f[1]] = (f[0], f[2])
+    return out
+
+try:
+    base, tip = read(sys.argv[1]), read(sys.argv[2])
+except OSError as e:
+    print('no symvers: %s' % e)
+    sys.exit(1)
+if not base or not tip or all(int(c, 16) == 0 for c, _ in tip.values()):
+    print('no symbol versions in %s or %s' % tuple(sys.argv[1:3]))
+    sys.exit(1)
+changed = sorted(s for s in base if s in tip and base[s][0] != tip[s][0])
+added = sorted(s for s in tip if s not in base)
+gone = sorted(s for s in base if s not in tip)
+print('%d exports change their symbol version, %d are added, %d go '
+      '(of %d at the base)' % (len(changed), len(added), len(gone), len(base)))
+for kind, names, table in (('changed', changed, tip), ('added', added, tip),
+                           ('gone', gone, base)):
+    for s in names:
+        print('%-8s %s (%s)' % (kind, s, table[s][1]))
+PY
 }
 
 distro_check() {	# distro_check DIR
@@ -151,6 +190,12 @@ distro_check() {	# distro_check DIR
 	comm -13 "$dir/distro.base.warnings" "$dir/distro.tip.warnings" >"$dir/distro.new-warnings"
 	[ ! -s "$dir/distro.new-warnings" ]
 	result "distro config: no compiler or modpost warning over the base" $? "$dir/distro.new-warnings"
+	if distro_abi "$dir/distro.base.symvers" "$dir/distro.tip.symvers" >"$dir/distro.abi"; then
+		result "distro config: module ABI, base vs tip: $(head -n 1 "$dir/distro.abi")" 0
+		sed 1d "$dir/distro.abi" | sed 's/^/         /'
+	else
+		result "distro config: module ABI, base vs tip (symbol versions)" 1 "$dir/distro.abi"
+	fi
 
 	# 2. The series' own Kconfig symbols: off, enabling nothing new, also
 	#    where a distribution builds KUnit as a module with all its tests.
