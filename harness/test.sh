@@ -12,11 +12,23 @@ ISM_RESULTS=$BUILD/ism/results
 rm -f "$RESULTS/summary.json" "$DEBUG_RESULTS/summary.json" \
 	"$NESTED_RESULTS/summary.json" "$ISM_RESULTS/summary.json" \
 	"$RESULTS/check.log" "$RESULTS/prove.log"
+# All of it within TEST_BUDGET seconds (CI ends a run at 5400): a part
+# gets what is left when that is less than its own limit, so that the
+# counts are always printed.
+budget=${TEST_BUDGET:-5100}
+deadline=$(($(date +%s) + budget))
 part() {	# part NAME SECONDS COMMAND...
-	local name=$1 limit=$2 rc
+	local name=$1 limit=$2 rc t0
 	shift 2
+	t0=$(date +%s)
+	[ $((deadline - t0)) -lt "$limit" ] && limit=$((deadline - t0))
+	if [ "$limit" -le 0 ]; then
+		echo "error: make $name not started: make test's ${budget}s are spent" >&2
+		return 124
+	fi
 	timeout --kill-after=30 "$limit" "$@"
 	rc=$?
+	step "make $name: $(($(date +%s) - t0))s (exit $rc)"
 	if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
 		echo "error: make $name did not end within ${limit}s" >&2
 	fi
