@@ -17,7 +17,7 @@ fi
 PKGS=(make gcc gcc-s390x-linux-gnu libc6-dev-s390x-cross qemu-system-misc
       linux-source-6.1 flex bison bc libelf-dev libssl-dev cpio xz-utils
       python3 python3-ply python3-git perl git sparse rsync kmod
-      python3-sphinx python3-sphinx-rtd-theme graphviz ccache "$@")
+      python3-sphinx python3-sphinx-rtd-theme graphviz ccache python3-pytest "$@")
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -15,12 +15,18 @@ and the manifest's [kunit] sections expect nothing. MANIFEST=FILE: the
 tests to expect, instead of harness/manifest.
 
 Every test that harness/manifest expects of this tree must be there and
-pass: a missing, skipped or unlisted test fails. A scan of the kernel log
-for a kind of report counts as a check only where the kernel has the
-detector that makes such reports (KASAN, lockdep, kmemleak); a report
-fails whatever the kernel. A warning is allowed only inside the output of
-the test that harness/expected-warnings names for it, and that test must
-have made it.
+pass: a missing, skipped or unlisted test fails, and so does a suite or
+program whose own result is "not ok" (a crash, a timeout or a non-zero
+exit after its tests passed). The log must be whole: the guest's end, a
+kernel log section and its end. The scans for splats read the kernel log
+section and the console outside the guest's tests (the boot, and what
+follows the kernel log); a scan counts as a check only where the kernel
+has the detector that makes such reports (KASAN, lockdep, kmemleak, the
+hung task and soft lockup detectors); a report fails whatever the kernel.
+On a kernel with kmemleak, its scan must have run. A warning is allowed
+only inside the output of the test that harness/expected-warnings names
+for it, and that test must have made it. "failed" counts checks: a failed
+scan is one failure, however many reports it found.
 """
 import json
 import os
@@ -39,19 +45,31 @@ SPLATS = [
      r'inconsistent lock state|suspicious RCU usage|BUG: sleeping function',
      ('CONFIG_PROVE_LOCKING', 'CONFIG_DEBUG_ATOMIC_SLEEP')),
     ('no memory leak', r'unreferenced object', ('CONFIG_DEBUG_KMEMLEAK',)),
+    ('no RCU stall', r'rcu: INFO: \w+ (self-)?detected stalls?|'
+     r'rcu_\w+ (self-)?detected stalls?', ('CONFIG_RCU_STALL_COMMON',)),
+    ('no hung task', r'INFO: task \S+ blocked for more than',
+     ('CONFIG_DETECT_HUNG_TASK',)),
+    ('no soft or hard lockup', r'soft lockup - CPU|[Hh]ard LOCKUP',
+     ('CONFIG_SOFTLOCKUP_DETECTOR', 'CONFIG_HARDLOCKUP_DETECTOR')),
     ('no zPCI error event', r'reports an error for PCI function', None),
 ]
 HARNESS = os.path.dirname(os.path.abspath(__file__))
+# What init prints once kmemleak has scanned (harness/guest/init.c)
+KMEMLEAK_SCANNED = re.compile(r'^# init: kmemleak scan: \d+ suspected leaks$', re.M)
+# A suite's or a program's own result: a top-level KTAP line
+TOP_RESULT = re.compile(r'^(?:\[[\s\d.]+\] )?(not )?ok \d+ (\S+)')
 
 
 def section(lines, begin, end):
+    """The lines between the line BEGIN and the line END ("### kernel
+    log" must not take "### kernel log end" for itself)."""
     out, inside = [], False
     for line in lines:
-        if line.startswith(begin):
+        if line.rstrip('\n') == end and inside:
+            break
+        if line.rstrip('\n') == begin:
             inside = True
             continue
-        if line.startswith(end):
-            break
         if inside:
             out.append(line)
     return out
@@ -181,6 +199,58 @@ def has_tests(tree, kind, name):
     return bool(res.stdout.strip())
 
 
+def top_level_failures(name, part, results):
+    """Suites or programs whose own line says "not ok" although none of
+    their cases failed: a crash, a timeout, a non-zero exit status."""
+    out = []
+    for line in part:
+        m = TOP_RESULT.match(line)
+        if not m or not m.group(1):
+            continue
+        top = '%s:%s' % (name, m.group(2))
+        if not any(n == top or (n.startswith(top + '.') and s == 'FAIL')
+                   for n, s in results):
+            out.append('%s: %s reported "not ok" after its tests (crash, '
+                       'timeout or exit status)' % (name, m.group(2)))
+    return out
+
+
+def whole_log(lines):
+    """What a console log that ended as it should lacks."""
+    marks = [l.rstrip('\n') for l in lines if l.startswith('### ')]
+    out = []
+    for mark in ('### guest tests begin', '### guest tests end',
+                 '### kernel log', '### kernel log end'):
+        if mark not in marks:
+            out.append('the console log has no "%s" line: the guest did not '
+                       'end its run' % mark)
+    return out
+
+
+def scan_splats(texts, options, results, problems):
+    """One check per kind of splat over all TEXTS (name, text, the part of
+    it where a zPCI error event is not expected)."""
+    for title, pattern, detectors in SPLATS:
+        found = None
+        for where, text, unexpected in texts:
+            m = re.search(pattern, unexpected if title == 'no zPCI error event'
+                          else text)
+            if m:
+                start = text.rfind('\n', 0, m.start()) + 1
+                end = text.find('\n', m.end())
+                found = '%s: %s' % (where, text[start:end if end >= 0 else None])
+                break
+        if found:
+            results.append(('kernel-log:' + title, 'FAIL'))
+            problems.append(('detail', found))
+        elif title == 'no memory leak' and 'CONFIG_DEBUG_KMEMLEAK' in options \
+                and not KMEMLEAK_SCANNED.search(texts[0][1]):
+            results.append(('kernel-log:' + title, 'FAIL'))
+            problems.append(('detail', 'kernel log: the kmemleak scan did not run'))
+        elif detectors is None or options & set(detectors):
+            results.append(('kernel-log:' + title, 'PASS'))
+
+
 def main():
     console, outdir, tree, config = (os.path.abspath(a) for a in sys.argv[1:5])
     with open(console, errors='replace') as f:
@@ -192,60 +262,75 @@ def main():
         if line.startswith('### guest tests begin'):
             break
         boot.append(line)
-    results, problems = [], []
-    for name, part in (('kunit', boot),
-                       ('guest', section(lines, '### guest tests begin',
-                                         '### guest tests end'))):
+    guest = section(lines, '### guest tests begin', '### guest tests end')
+    # problems: ('count', text) fails on its own; ('detail', text) says
+    # why a result failed, which counts already
+    results, problems = [], [('count', p) for p in whole_log(lines)]
+    for name, part in (('kunit', boot), ('guest', guest)):
         cases, errors = parse(tree, name, part, outdir)
         if name == 'kunit' and os.environ.get('KUNIT_EXPECTED') == '0':
             errors = []             # the base has no suites of ours
         elif not cases:
-            problems.append('%s: no test results' % name)
-        problems.extend(errors)
-        results.extend((name + ':' + n, s) for n, s in cases)
+            problems.append(('count', '%s: no test results' % name))
+        problems.extend(('count', e) for e in errors)
+        cases = [(name + ':' + n, s) for n, s in cases]
+        problems.extend(('count', p) for p in top_level_failures(name, part, cases))
+        results.extend(cases)
 
     # Every expected test there, none skipped, none unlisted
     want = manifest(tree)
     got = dict(results)
     for n in want:
         if n not in got:
-            problems.append('missing: %s' % n)
+            problems.append(('count', 'missing: %s' % n))
         elif got[n] == 'SKIP':
-            problems.append('skipped: %s' % n)
+            problems.append(('count', 'skipped: %s' % n))
     for n in got:
         if n not in want:
-            problems.append('not in harness/manifest: %s' % n)
+            problems.append(('count', 'not in harness/manifest: %s' % n))
 
     klog = ''.join(section(lines, '### kernel log', '### kernel log end'))
-    klog = re.sub(r'(?m)^<\d>', '', klog)
+    klog = re.sub(r'(?m)^<\d+>', '', klog)
     klog, warn_problems, made = check_warnings(klog)
-    problems.extend(warn_problems)
+    # The console outside the guest's tests and the kernel log: the boot
+    # (its KUnit warnings are judged as in the kernel log) and what came
+    # after the last of the guest's marks (power-off, or all that followed
+    # where the guest stopped short)
+    tail = []
+    for line in reversed(lines):
+        if line.rstrip('\n') in ('### kernel log end', '### guest tests end',
+                                  '### guest tests begin'):
+            break
+        tail.insert(0, line)
+    if len(tail) == len(lines):
+        tail = []
+    bootlog, boot_problems, boot_made = check_warnings(''.join(boot))
+    made |= boot_made
+    # an expected warning made where either log shows it is made
+    problems.extend(('count', p) for p in sorted(set(warn_problems + boot_problems))
+                    if p.split(' ran but', 1)[0] not in made)
     for t in sorted(made):
         results.append(('kernel-log:the expected warning of ' + t, 'PASS'))
     # A test that provokes a zPCI error event on purpose says so first.
     before_expected_error = klog.split('an error event is expected')[0]
-    options = kernel_config(config)
-    for title, pattern, detectors in SPLATS:
-        m = re.search(pattern, before_expected_error
-                      if title == 'no zPCI error event' else klog)
-        if m:
-            results.append(('kernel-log:' + title, 'FAIL'))
-            start = klog.rfind('\n', 0, m.start()) + 1
-            problems.append('kernel log: %s' % klog[start:klog.find('\n', m.end())])
-        elif detectors is None or options & set(detectors):
-            results.append(('kernel-log:' + title, 'PASS'))
+    tailtext = ''.join(tail)
+    scan_splats([('kernel log', klog, before_expected_error),
+                 ('boot console', bootlog, bootlog),
+                 ('console after the kernel log', tailtext, tailtext)],
+                kernel_config(config), results, problems)
 
     passed = sum(1 for _, s in results if s == 'PASS')
     skipped = sum(1 for _, s in results if s == 'SKIP')
-    failed = len(results) - passed - skipped + len(problems)
+    failed = len(results) - passed - skipped + \
+        sum(1 for kind, _ in problems if kind == 'count')
     for n, s in results:
         if s not in ('PASS', 'SKIP'):
             print('  %s %s' % (s, n))
-    for p in problems:
+    for _, p in problems:
         print('  PROBLEM %s' % p)
     with open(os.path.join(outdir, 'summary.json'), 'w') as f:
         json.dump({'results': [{'name': n, 'status': s} for n, s in results],
-                   'problems': problems, 'passed': passed,
+                   'problems': [p for _, p in problems], 'passed': passed,
                    'failed': failed, 'skipped': skipped}, f, indent=1)
     print('guest: %d passed, %d failed, %d skipped (console log: %s)'
           % (passed, failed, skipped, console))

@@ -1,6 +1,6 @@
 #!/bin/bash
-# make test: the main job, make ism, make stress, make nested, make check
-# and make prove; ends with "N passed, N failed".
+# make test: the main job, the tests of report.py, make ism, make stress,
+# make nested, make check and make prove; ends with "N passed, N failed".
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -11,7 +11,7 @@ NESTED_RESULTS=$BUILD/nested/results-series
 ISM_RESULTS=$BUILD/ism/results
 rm -f "$RESULTS/summary.json" "$DEBUG_RESULTS/summary.json" \
 	"$NESTED_RESULTS/summary.json" "$ISM_RESULTS/summary.json" \
-	"$RESULTS/check.log" "$RESULTS/prove.log"
+	"$RESULTS/check.log" "$RESULTS/prove.log" "$RESULTS/report-tests.log"
 # All of it within TEST_BUDGET seconds (CI ends a run at 5400): a part
 # gets what is left when that is less than its own limit, so that the
 # counts are always printed.
@@ -37,6 +37,11 @@ part() {	# part NAME SECONDS COMMAND...
 
 part run 3600 "$TOP/harness/run.sh"
 run_rc=$?
+# report.py itself, on console logs of broken runs (harness/fixtures/)
+mkdir -p "$RESULTS"
+REPORT_TREE=$TREE part report 600 /usr/bin/python3 -m pytest -q -p no:cacheprovider \
+	"$TOP/harness/test_report.py" 2>&1 | tee "$RESULTS/report-tests.log"
+report_rc=${PIPESTATUS[0]}
 # ISM in the model: the series is the kernel just built; the base is built
 # in make check's worktree, where make check finds it built
 part ism 3600 "$TOP/harness/ism/ism.sh"
@@ -46,7 +51,6 @@ stress_rc=$?
 # nested VFIO: L2 in QEMU in L1 (the series) drives L0's zPCI function
 part nested 3600 "$TOP/harness/nested.sh"
 nested_rc=$?
-mkdir -p "$RESULTS"
 part check 5400 "$TOP/harness/check.sh" 2>&1 | tee "$RESULTS/check.log"
 check_rc=${PIPESTATUS[0]}
 part prove 5400 "$TOP/harness/prove.sh" 2>&1 | tee "$RESULTS/prove.log"
@@ -83,6 +87,11 @@ read -r cp cf <<<"$(counts "$RESULTS/check.log" check)"
 add "${cp:-0}" "${cf:-0}" $check_rc
 read -r pp pf <<<"$(counts "$RESULTS/prove.log" prove)"
 add "${pp:-0}" "${pf:-0}" $prove_rc
+# pytest's last line: "N passed in Ts" or "N failed, N passed in Ts"
+tl=$(grep -E '^(=* ?)?[0-9]+ (passed|failed).* in [0-9.]+s' "$RESULTS/report-tests.log" | tail -n 1)
+tp=$(echo "$tl" | grep -o '[0-9]* passed' | cut -d' ' -f1)
+tf=$(echo "$tl" | grep -o '[0-9]* failed' | cut -d' ' -f1)
+add "${tp:-0}" "${tf:-0}" $report_rc
 echo "$p passed, $f failed"
-[ $run_rc -eq 0 ] && [ $stress_rc -eq 0 ] && [ $nested_rc -eq 0 ] && [ $ism_rc -eq 0 ] &&
+[ $run_rc -eq 0 ] && [ $report_rc -eq 0 ] && [ $stress_rc -eq 0 ] && [ $nested_rc -eq 0 ] && [ $ism_rc -eq 0 ] &&
 	[ $check_rc -eq 0 ] && [ $prove_rc -eq 0 ]

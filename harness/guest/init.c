@@ -127,7 +127,7 @@ static void dump_kernel_log(void)
 
 /*
  * On a kernel with kmemleak, scan for leaks and print what it found into
- * the kernel log section. Objects younger than five seconds are not
+ * the kernel log section, before the kernel log itself. Objects younger than five seconds are not
  * reported, so wait that long after the last test first.
  */
 static void report_leaks(void)
@@ -187,9 +187,12 @@ int main(void)
 	}
 	printf("### guest tests end\n");
 	printf("### kernel log\n");
-	dump_kernel_log();
+	/* The scan first: the dump then holds what the scan itself logged. */
 	report_leaks();
+	dump_kernel_log();
 	printf("### kernel log end\n");
+	/* Let the console show what power-off logs: the host scans it too. */
+	write_file("/proc/sys/kernel/printk", "7");
 	fflush(stdout);
 	sync();
 	reboot(RB_POWER_OFF);
