@@ -62,7 +62,10 @@ docs_check "$CHECKS" || result "docs: the tree has a HEAD" 1
 # series' Kconfig symbols stay off (harness/distro.sh)
 distro_check "$CHECKS"
 
-# 4. bisectability: build, warnings and tests after every patch
+# 4. bisectability: build, warnings and tests after every patch. Without
+# sparse, C=1 would check nothing and find nothing: that is a failure.
+command -v sparse >/dev/null
+result "sparse is installed (C=1 checks with it)" $?
 commits=$(git -C "$TREE" rev-list --reverse base..HEAD)
 files=$(git -C "$TREE" diff --name-only base HEAD -- '*.c' | grep -v '^tools/')
 
