@@ -16,7 +16,12 @@ rm -f "$RESULTS/summary.json" "$DEBUG_RESULTS/summary.json" \
 # gets what is left when that is less than its own limit, so that the
 # counts are always printed.
 budget=${TEST_BUDGET:-5100}
-deadline=$(($(date +%s) + budget))
+start=$(date +%s)
+deadline=$((start + budget))
+# All that make test prints also goes to a log, from which the latest
+# results (build/results/latest-results.txt, for README.md) are taken
+mkdir -p "$RESULTS"
+exec > >(tee "$RESULTS/make-test.log") 2>&1
 part() {	# part NAME SECONDS COMMAND...
 	local name=$1 limit=$2 rc t0
 	shift 2
@@ -92,6 +97,14 @@ tl=$(grep -E '^(=* ?)?[0-9]+ (passed|failed).* in [0-9.]+s' "$RESULTS/report-tes
 tp=$(echo "$tl" | grep -o '[0-9]* passed' | cut -d' ' -f1)
 tf=$(echo "$tl" | grep -o '[0-9]* failed' | cut -d' ' -f1)
 add "${tp:-0}" "${tf:-0}" $report_rc
+# The lines README.md quotes unchanged: what this run printed of each
+# part's counts and time, and the total
+{
+	echo "make test at $(git -C "$TOP" log -1 --format='%h (%s)'), $(date -u -d "@$start" '+%Y-%m-%d %H:%M UTC'), $(( ($(date +%s) - start) / 60 )) minutes:"
+	grep -E '^(guest|stress|nested|ism|check|prove): [0-9]+ passed|^(ism (base|series):|==> make [a-z]+: )|^[0-9]+ (passed|failed).* in [0-9.]+s' \
+		"$RESULTS/make-test.log"
+	echo "$p passed, $f failed"
+} >"$RESULTS/latest-results.txt"
 echo "$p passed, $f failed"
 [ $run_rc -eq 0 ] && [ $report_rc -eq 0 ] && [ $stress_rc -eq 0 ] && [ $nested_rc -eq 0 ] && [ $ism_rc -eq 0 ] &&
 	[ $check_rc -eq 0 ] && [ $prove_rc -eq 0 ]
