@@ -21,6 +21,8 @@ timeout=${BOOT_TIMEOUT:-900}
 # The DMA range QEMU reports for its zPCI functions, cut to the memory size
 # (-m 1024) by the DMA API of 6.1.
 cmdline="console=ttyS0 panic=-1 s390_iommu.test_function=0002:00:00.0"
+# The one KUnit test that warns on purpose runs only when asked for
+cmdline="$cmdline s390_iommu.test_warning=1"
 cmdline="$cmdline VFIO_DEVICE=0001:00:00.0 ZPCI_DMA_RANGE=0x100000000-0x13fffffff"
 cmdline="$cmdline VFIO_ALLOW_DMA_FAULT=1"
 cmdline="$cmdline TEST_TIMEOUT=${TEST_TIMEOUT:-300} $*"
