@@ -27,6 +27,7 @@ TREE = os.environ.get('REPORT_TREE',
 CASES = {
     'plain-good.log': (0, 0, None),
     'plain-expected-error-event.log': (0, 0, None),
+    'plain-late-expected-error-event.log': (0, 0, None),
     'debug-good.log': (0, 0, None),
     'plain-program-crashed.log': (1, 1, 'guest: prog reported "not ok"'),
     'plain-suite-not-ok.log': (1, 1, 'kunit: demo reported "not ok"'),
