@@ -1,7 +1,7 @@
 # The s390 IOMMU / ISM / VFIO series for Linux 6.1 and its proving ground.
 # See README.md.
 
-.PHONY: all run test stress nested ism check prove bench compare deb export prepare clean distclean
+.PHONY: all run test stress nested ism check prove bench compare attach-cost deb export prepare clean distclean
 
 # The main job: base + series, build, boot, tests, summary.
 all run:
@@ -40,6 +40,11 @@ bench:
 # What a VFIO user gets for each kind of request on base, series and 6.12.
 compare:
 	@harness/compare.sh
+
+# What setting up and tearing down a VFIO container costs, base vs
+# series (patch 7's grace periods); not part of make test.
+attach-cost:
+	@harness/attach-cost.sh
 
 # A Debian package of the series' kernel for s390x from Debian's config,
 # booted in QEMU with its modules (not part of make test; see README).

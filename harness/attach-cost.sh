@@ -1,0 +1,62 @@
+#!/bin/bash
+# make attach-cost: what setting up and tearing down a VFIO type1
+# container costs on the base and with the series (patch 7 makes every
+# attach and detach of an s390 domain wait for an RCU grace period).
+# Boots each test kernel with one zPCI virtio-rng function and
+# guest/attach.c as /init, under -icount shift=0,sleep=off with one vCPU,
+# so that time is guest time (1 ns a guest instruction, idle skipped to
+# the next timer) and the host's load does not enter it. Prints a table.
+#
+#   attach-cost.sh            base (built in the bisect worktree) and series
+#   ATTACH_CYCLES=N           cycles per kernel (default 20)
+# Not part of make test; results in build/attach-cost/.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+"$TOP/harness/deps.sh"
+"$TOP/harness/prepare.sh" >/dev/null
+RES=$BUILD/attach-cost
+mkdir -p "$RES"
+${CROSS_COMPILE}gcc -static -O2 -Wall -Wextra -Werror -I"$TOP/harness/guest" \
+	-o "$RES/init" "$TOP/harness/guest/attach.c"
+
+kernel() {	# kernel NAME: the build directory of NAME, built if needed
+	case $1 in
+	series)
+		"$TOP/harness/build.sh" "$TREE" "$OUT" >&2
+		echo "$OUT"
+		;;
+	base)
+		ensure_worktree base >&2
+		git -C "$WT" checkout -q --detach base && git -C "$WT" clean -qfdx
+		"$TOP/harness/build.sh" "$WT" "$BOUT" >&2
+		echo "$BOUT"
+		;;
+	esac
+}
+
+printf '| kernel | setup: median us | setup: mean us | teardown: median us | teardown: mean us |\n' >"$RES/table.md"
+printf '|---|--:|--:|--:|--:|\n' >>"$RES/table.md"
+for name in base series; do
+	step "attach cost: $name"
+	out=$(kernel "$name")
+	printf 'dir /dev 0755 0 0\nnod /dev/console 0600 0 0 c 5 1\ndir /proc 0755 0 0\ndir /sys 0755 0 0\nfile /init %s 0755 0 0\n' \
+		"$RES/init" >"$RES/$name.list"
+	"$out/usr/gen_init_cpio" "$RES/$name.list" >"$RES/$name.cpio"
+	timeout --kill-after=10 900 qemu-system-s390x -machine s390-ccw-virtio \
+		-cpu qemu -m 512 -smp 1 -icount shift=0,sleep=off \
+		-nodefaults -nographic -no-reboot -serial stdio \
+		-kernel "$out/arch/s390/boot/bzImage" -initrd "$RES/$name.cpio" \
+		-append "console=ttyS0 panic=-1 ATTACH_DEVICE=0001:00:00.0 ATTACH_CYCLES=${ATTACH_CYCLES:-20}" \
+		-device zpci,uid=1,fid=0,target=rng0 \
+		-device virtio-rng-pci,id=rng0 </dev/null >"$RES/$name.console.log" 2>&1 ||
+		die "the $name guest failed; console log: $RES/$name.console.log"
+	grep '^ATTACH error' "$RES/$name.console.log" && die "$name: see $RES/$name.console.log"
+	setup=$(sed -n 's/^ATTACH setup .*median_us=\([0-9]*\) mean_us=\([0-9]*\).*/\1 | \2/p' "$RES/$name.console.log")
+	teardown=$(sed -n 's/^ATTACH teardown .*median_us=\([0-9]*\) mean_us=\([0-9]*\).*/\1 | \2/p' "$RES/$name.console.log")
+	[ -n "$setup" ] && [ -n "$teardown" ] || die "$name: no ATTACH lines in $RES/$name.console.log"
+	echo "| $name | $setup | $teardown |" >>"$RES/table.md"
+done
+echo
+echo "attach cost, ${ATTACH_CYCLES:-20} cycles per kernel, guest time (-icount shift=0,sleep=off), $(git -C "$TREE" log -1 --format=%h HEAD):"
+cat "$RES/table.md"
