@@ -23,13 +23,11 @@ ${CROSS_COMPILE}gcc -static -O2 -Wall -Wextra -Werror -I"$TOP/harness/guest" \
 kernel() {	# kernel NAME: the build directory of NAME, built if needed
 	case $1 in
 	series)
-		"$TOP/harness/build.sh" "$TREE" "$OUT" >&2
+		"$TOP/harness/build.sh" "$TREE" "$OUT" >&2 || return 1
 		echo "$OUT"
 		;;
 	base)
-		ensure_worktree base >&2
-		git -C "$WT" checkout -q --detach base && git -C "$WT" clean -qfdx
-		"$TOP/harness/build.sh" "$WT" "$BOUT" >&2
+		build_base >&2 || return 1
 		echo "$BOUT"
 		;;
 	esac

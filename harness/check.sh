@@ -94,10 +94,8 @@ warnings() {	# warnings OUTFILE: W=1 and sparse warnings of the touched files
 		sort -u >"$1"
 }
 
-git -C "$WT" checkout -q --detach base
-git -C "$WT" clean -qfdx
 step "building the base in the bisect worktree (full build, then incremental)" >&2
-if "$TOP/harness/build.sh" "$WT" "$BOUT" >"$CHECKS/base.build" 2>&1; then
+if build_base >"$CHECKS/base.build" 2>&1; then
 	warnings "$CHECKS/base.warnings"
 else
 	result "base builds" 1 "$CHECKS/base.build"

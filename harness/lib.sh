@@ -93,6 +93,14 @@ ensure_worktree() {	# ensure_worktree REV: create it at REV if missing
 	git -C "$TREE" worktree add -q --detach "$WT" "$1"
 }
 
+# The base, built in the bisect worktree ($BOUT), where make check, make
+# ism and make attach-cost all find it.
+build_base() {
+	ensure_worktree base || return 1
+	git -C "$WT" checkout -q --detach base && git -C "$WT" clean -qfdx &&
+		"$TOP/harness/build.sh" "$WT" "$BOUT"
+}
+
 # Pack the selftests of TREE with the kernel built in OUT, boot it with the
 # console to CONSOLE and report the results into RESULTS_DIR. Fails if any
 # step or any test does.

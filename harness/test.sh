@@ -43,7 +43,6 @@ part() {	# part NAME SECONDS COMMAND...
 part run 3600 "$TOP/harness/run.sh"
 run_rc=$?
 # report.py itself, on console logs of broken runs (harness/fixtures/)
-mkdir -p "$RESULTS"
 REPORT_TREE=$TREE part report 600 /usr/bin/python3 -m pytest -q -p no:cacheprovider \
 	"$TOP/harness/test_report.py" 2>&1 | tee "$RESULTS/report-tests.log"
 report_rc=${PIPESTATUS[0]}

@@ -60,11 +60,7 @@ int main(void)
 	int i, rc, container, group;
 	double t0, t1;
 
-	mount_or_warn("proc", "/proc", "proc");
-	mount_or_warn("sysfs", "/sys", "sysfs");
-	mount_or_warn("devtmpfs", "/dev", "devtmpfs");
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	write_file("/proc/sys/kernel/printk", "1");
+	guest_start();
 	if (cycles < 1 || cycles > MAX_CYCLES)
 		cycles = 20;
 

@@ -219,11 +219,7 @@ int main(void)
 	const char *dev = getenv("VFIO_DEVICE");
 	int rc, group;
 
-	mount_or_warn("proc", "/proc", "proc");
-	mount_or_warn("sysfs", "/sys", "sysfs");
-	mount_or_warn("devtmpfs", "/dev", "devtmpfs");
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	write_file("/proc/sys/kernel/printk", "1");
+	guest_start();
 
 	printf("### compare begin\n");
 	buf = mmap(NULL, 64 << 20, PROT_READ | PROT_WRITE,

@@ -74,6 +74,20 @@ static inline int load_modules(const char *dir, int *loaded)
 }
 
 /* Hand the function to @driver (driver_override), whatever it had before. */
+/*
+ * What a small /init starts with: /proc, /sys and /dev mounted, stdout
+ * line-buffered, and kernel messages kept off the console, so that they do
+ * not interleave with what it prints.
+ */
+static inline void guest_start(void)
+{
+	mount_or_warn("proc", "/proc", "proc");
+	mount_or_warn("sysfs", "/sys", "sysfs");
+	mount_or_warn("devtmpfs", "/dev", "devtmpfs");
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	write_file("/proc/sys/kernel/printk", "1");
+}
+
 static inline int bind_driver(const char *bdf, const char *driver)
 {
 	char path[256];

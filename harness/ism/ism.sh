@@ -69,9 +69,7 @@ kernel_build() {
 		echo "$OUT"
 		;;
 	base)
-		ensure_worktree base || return 1
-		git -C "$WT" checkout -q --detach base && git -C "$WT" clean -qfdx &&
-			"$TOP/harness/build.sh" "$WT" "$BOUT" >&2 || return 1
+		build_base >&2 || return 1
 		echo "$BOUT"
 		;;
 	6.12)
