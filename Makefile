@@ -5,58 +5,58 @@
 
 # The main job: base + series, build, boot, tests, summary.
 all run:
-	@harness/run.sh
+	@harness/core/run.sh
 
 # Everything the project checks; the last line is "N passed, N failed".
 test:
-	@harness/test.sh
+	@harness/core/test.sh
 
 # The same tests on a debug kernel: KASAN, lockdep, kmemleak, fault injection.
 stress:
-	@harness/stress.sh
+	@harness/core/stress.sh
 
 # Nested VFIO: L2 in QEMU in L1 drives L0's zPCI function; L1 is the
 # series, or the base with BASE=1 (part of make test: the series).
 nested:
-	@harness/nested.sh $(if $(BASE),base,series)
+	@harness/nested/run.sh $(if $(BASE),base,series)
 
 # ISM in QEMU with a model of its refresh rules (harness/qemu/): the
 # failure on the base, none with the series (part of make test).
 ism:
-	@harness/ism/ism.sh
+	@harness/ism/run.sh
 
 # checkpatch, regeneration of patches/, per-patch build/warnings/tests.
 check:
-	@harness/check.sh
+	@harness/proof/check.sh
 
 # Undo each fix on top of the series and show which tests catch it.
 prove:
-	@harness/prove.sh
+	@harness/proof/prove.sh
 
 # Benchmarks: base vs series vs 6.12, IOTLB refreshes and map/unmap cost.
 bench:
-	@harness/bench.sh
+	@harness/bench/run.sh
 
 # What a VFIO user gets for each kind of request on base, series and 6.12.
 compare:
-	@harness/compare.sh
+	@harness/bench/compare.sh
 
 # What setting up and tearing down a VFIO container costs, base vs
 # series (patch 7's grace periods); not part of make test.
 attach-cost:
-	@harness/attach-cost.sh
+	@harness/bench/attach-cost.sh
 
 # A Debian package of the series' kernel for s390x from Debian's config,
 # booted in QEMU with its modules (not part of make test; see README).
 deb:
-	@harness/deb.sh
+	@harness/distro/deb.sh
 
 # Developer loop: write the commits of build/linux back to patches/.
 export:
-	@harness/export.sh
+	@harness/core/export.sh
 
 prepare:
-	@harness/deps.sh && harness/prepare.sh
+	@harness/core/deps.sh && harness/core/prepare.sh
 
 clean:
 	rm -rf build/out build/out-debug build/bisect-out build/results build/results-debug build/nested build/ism

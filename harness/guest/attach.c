@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * PID 1 of the attach cost benchmark (harness/attach-cost.sh): what a VFIO
+ * PID 1 of the attach cost benchmark (harness/bench/attach-cost.sh): what a VFIO
  * user pays to set up and tear down a type1 container for the zPCI
  * function ATTACH_DEVICE. ATTACH_CYCLES times: open the container and
  * the group and set the IOMMU (the function is attached to a domain:

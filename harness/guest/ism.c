@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * PID 1 of the ISM guest (harness/ism/ism.sh, make ism): drive the DMA API
+ * PID 1 of the ISM guest (harness/ism/run.sh, make ism): drive the DMA API
  * of the kernel under test on the one zPCI function whose type is ISM (5)
  * in the QEMU of harness/qemu/, a virtio-rng whose driver maps one IOVA
  * page per 256-byte request and unmaps it when the request completes.

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * PID 1 of the guest that boots the kernel of make deb's package
- * (harness/deb-boot.sh): load the modules named in /modules/order, one
+ * (harness/distro/deb-boot.sh): load the modules named in /modules/order, one
  * file name a line with dependencies first (made from the package's
  * modules.dep), with finit_module(2), then do all that init.c does: bind
  * VFIO_DEVICE to vfio-pci, run /tests, dump the kernel log, power off.

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * PID 1 of the nested test's L1 guest (make test, harness/nested.sh): the
+ * PID 1 of the nested test's L1 guest (make test, harness/nested/run.sh): the
  * kernel under test hands its zPCI function to vfio-pci and runs Debian's
  * s390x QEMU, which passes the function through to an L2 guest
  * (nested-l2.c) whose DMA API drives it. Every RPCIT of L2 is intercepted

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * PID 1 of the nested test's L2 guest, which QEMU runs inside L1 with the
- * zPCI function of L0 passed through (make test, harness/nested.sh): drive
+ * zPCI function of L0 passed through (make test, harness/nested/run.sh): drive
  * the function's virtio-rng through L2's DMA API, so that every DMA
  * mapping of L2 becomes an RPCIT that L1's QEMU shadows into L1's IOMMU.
  *

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Read the ISM boots of harness/ism/ism.sh and judge them.
+"""Read the ISM boots of harness/ism/run.sh and judge them.
 
 usage: report.py RESULTS_DIR KERNEL...
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Tests of harness/ism/report.py on made-up logs: a sound run of each
 kernel passes, and each way a run can be broken fails the test it should.
-Run by harness/ism/ism.sh before the boots: python3 -m unittest."""
+Run by harness/ism/run.sh before the boots: python3 -m unittest."""
 import json
 import os
 import subprocess

@@ -10,10 +10,10 @@
 #
 # The binary has no firmware of its own: run it with -L /usr/share/qemu.
 set -euo pipefail
-. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../core/lib.sh"
 
 QDIR=$TOP/harness/qemu
-"$TOP/harness/deps.sh" dpkg-dev ninja-build meson pkg-config libglib2.0-dev \
+"$TOP/harness/core/deps.sh" dpkg-dev ninja-build meson pkg-config libglib2.0-dev \
 	libpixman-1-dev zlib1g-dev libfdt-dev >&2
 
 ver=$(dpkg-query -W -f='${source:Version}' qemu-system-misc)

@@ -8,20 +8,20 @@
 # (guest/nested-l2.c) once per policy: lazy, strict, and lazy under
 # resource pressure, prints KTAP and powers off; report.py counts it.
 #
-#   nested.sh [series|base]   L1 = build/linux (base + series, the
+#   run.sh [series|base]      L1 = build/linux (base + series, the
 #                             default) or the base (worktree at tag base)
-#   NESTED_TREE=DIR [NESTED_NAME=NAME] nested.sh
+#   NESTED_TREE=DIR [NESTED_NAME=NAME] run.sh
 #                             L1 built from another tree (a mutation)
 #
 # L2 always runs the series kernel. Both kernels come from
-# harness/nested.config (make allnoconfig), built in build/nested/out-NAME.
+# harness/nested/kernel.config (make allnoconfig), built in build/nested/out-NAME.
 # Results, console log and summary: build/nested/results-NAME/.
 #
 # Environment: NESTED_RUNS (lazy,strict,pressure), NESTED_KIB (64 KiB per
 # L2 read pass), NESTED_DMA_LIMIT (64), NESTED_L2_TIMEOUT (900 s per L2
 # run), NESTED_TIMEOUT (the whole L0 boot; default from the others).
 set -euo pipefail
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../core/lib.sh"
 
 N=$BUILD/nested
 ROOT=$BUILD/s390x/root
@@ -29,7 +29,7 @@ name=${1:-series}
 case $name in
 series)	l1_tree=$TREE ;;
 base)	l1_tree=$N/src-base ;;
-*)	die "usage: nested.sh [series|base]" ;;
+*)	die "usage: run.sh [series|base]" ;;
 esac
 if [ -n "${NESTED_TREE:-}" ]; then
 	l1_tree=$(cd "$NESTED_TREE" && pwd)
@@ -48,8 +48,8 @@ TIMEOUT=${NESTED_TIMEOUT:-$((nruns * L2_TIMEOUT + 300))}
 MUST=(PCI S390_IOMMU VFIO VFIO_IOMMU_TYPE1 VFIO_PCI VIRTIO_PCI
       HW_RANDOM_VIRTIO DEBUG_FS BLK_DEV_INITRD DEVTMPFS)
 
-"$TOP/harness/deps.sh" qemu-system-misc:s390x
-"$TOP/harness/prepare.sh" >/dev/null
+"$TOP/harness/core/deps.sh" qemu-system-misc:s390x
+"$TOP/harness/core/prepare.sh" >/dev/null
 rm -rf "$RES"
 mkdir -p "$N" "$RES"
 
@@ -57,11 +57,11 @@ mkdir -p "$N" "$RES"
 build_kernel() {	# build_kernel NAME TREE
 	local out=$N/out-$1 o t0
 	mkdir -p "$out"
-	if ! cmp -s "$TOP/harness/nested.config" "$out/nested.config"; then
-		nice -n 19 make -s -C "$2" O="$out" CC="$KCC" "$(file_prefix_map "$2" "$out")" KCONFIG_ALLCONFIG="$TOP/harness/nested.config" \
+	if ! cmp -s "$TOP/harness/nested/kernel.config" "$out/nested.config"; then
+		nice -n 19 make -s -C "$2" O="$out" CC="$KCC" "$(file_prefix_map "$2" "$out")" KCONFIG_ALLCONFIG="$TOP/harness/nested/kernel.config" \
 			allnoconfig >"$out/build.log" 2>&1 ||
 			die "allnoconfig failed for $1 (log: $out/build.log)"
-		cp "$TOP/harness/nested.config" "$out/nested.config"
+		cp "$TOP/harness/nested/kernel.config" "$out/nested.config"
 	fi
 	t0=$(date +%s)
 	nice -n 19 make -C "$2" O="$out" CC="$KCC" "$(file_prefix_map "$2" "$out")" -j"$JOBS" bzImage >"$out/build.log" 2>&1 </dev/null || {
@@ -134,7 +134,7 @@ EOF
 ${CROSS_COMPILE}gcc -static -O2 -Wall -Wextra -Werror \
 	-o "$N/l1/init" "$TOP/harness/guest/nested-l1.c"
 qemu=usr/bin/qemu-system-s390x
-[ -x "$ROOT/$qemu" ] || die "$ROOT/$qemu missing (harness/s390x-debs.sh)"
+[ -x "$ROOT/$qemu" ] || die "$ROOT/$qemu missing (harness/core/s390x-debs.sh)"
 libs=$(closure "$qemu")
 {
 	echo "nod /dev/console 0600 0 0 c 5 1"
@@ -180,8 +180,8 @@ elif [ $rc -ne 0 ]; then
 fi
 
 # A run that hung has no KTAP: report.py then fails it, naming the log.
-KUNIT_EXPECTED=0 MANIFEST=$TOP/harness/nested.manifest \
-	python3 "$TOP/harness/report.py" "$LOG" "$RES" "$l1_tree" "$N/out-$name/.config" \
+KUNIT_EXPECTED=0 MANIFEST=$TOP/harness/nested/manifest \
+	python3 "$TOP/harness/core/report.py" "$LOG" "$RES" "$l1_tree" "$N/out-$name/.config" \
 	>"$RES/report.txt" || rc=1
 sed 's/^guest:/nested:/' "$RES/report.txt"
 

@@ -6,14 +6,14 @@
 # virtio-rng function; writes the table to build/bench/compare.md and
 # prints it. It judges nothing: the table is what the guests answered.
 set -euo pipefail
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../core/lib.sh"
 
 B=$BUILD/bench
 OUTD=$B/compare
 KERNELS=${BENCH_KERNELS:-base series 6.12}
 DEVICE=0001:00:00.0
 
-BENCH_BUILD_ONLY=1 "$TOP/harness/bench.sh"
+BENCH_BUILD_ONLY=1 "$TOP/harness/bench/run.sh"
 mkdir -p "$OUTD"
 
 first=${KERNELS%% *}

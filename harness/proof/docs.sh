@@ -19,7 +19,7 @@
 # sources (-E); the worktree and the output directories are reused.
 # shellcheck shell=bash
 
-[ -n "${TOP:-}" ] || . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+[ -n "${TOP:-}" ] || . "$(dirname "${BASH_SOURCE[0]}")/../core/lib.sh"
 DWT=$BUILD/docs-src
 DOUT=$BUILD/docs-out
 DOCS_BOOKS=${DOCS_BOOKS:-s390}

@@ -3,7 +3,7 @@
 # usage: deps.sh [EXTRA_PACKAGE...]  (make bench asks for what only it needs)
 set -euo pipefail
 
-# NAME:s390x is not installed: harness/s390x-debs.sh unpacks it with its
+# NAME:s390x is not installed: harness/core/s390x-debs.sh unpacks it with its
 # Depends under build/ for the nested guest, once the host has its own.
 native=() foreign=()
 for p in "$@"; do

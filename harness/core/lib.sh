@@ -1,12 +1,12 @@
 # Shared settings for the harness scripts (sourced, not run).
 # shellcheck shell=bash
 
-TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD=${BUILD:-$TOP/build}
 TREE=$BUILD/linux		# base + series, a git tree (tag "base")
 OUT=$BUILD/out			# out-of-tree kernel build (O=)
 RESULTS=$BUILD/results		# logs, KTAP/TAP, JSON
-DEBUG_OUT=$BUILD/out-debug	# make stress: the same with harness/debug.config
+DEBUG_OUT=$BUILD/out-debug	# make stress: the same with harness/core/debug.config
 DEBUG_RESULTS=$BUILD/results-debug
 PATCHES=$TOP/patches
 BASE_TARBALL=/usr/src/linux-source-6.1.tar.xz
@@ -80,7 +80,7 @@ series_kunitconfigs() {
 			return 1
 		}
 		echo "$tree/$kc"
-	done <"$TOP/harness/kunitconfigs"
+	done <"$TOP/harness/core/kunitconfigs"
 }
 
 # The worktree that make check and make prove walk, and its build.
@@ -98,7 +98,7 @@ ensure_worktree() {	# ensure_worktree REV: create it at REV if missing
 build_base() {
 	ensure_worktree base || return 1
 	git -C "$WT" checkout -q --detach base && git -C "$WT" clean -qfdx &&
-		"$TOP/harness/build.sh" "$WT" "$BOUT"
+		"$TOP/harness/core/build.sh" "$WT" "$BOUT"
 }
 
 # Pack the selftests of TREE with the kernel built in OUT, boot it with the
@@ -119,11 +119,11 @@ iommu_selftests() {	# iommu_selftests TREE OUT
 test_kernel() {	# test_kernel TREE OUT CONSOLE RESULTS_DIR
 	local suites
 	suites=$(series_kunitconfigs "$1") || return 1
-	"$TOP/harness/initramfs.sh" "$1" "$2" "$2/initramfs.cpio" &&
-		"$TOP/harness/boot.sh" "$2/arch/s390/boot/bzImage" "$2/initramfs.cpio" \
+	"$TOP/harness/core/initramfs.sh" "$1" "$2" "$2/initramfs.cpio" &&
+		"$TOP/harness/core/boot.sh" "$2/arch/s390/boot/bzImage" "$2/initramfs.cpio" \
 			"$3" ${KERNEL_ARGS:-} &&
 		KUNIT_EXPECTED=$([ -n "$suites" ] && echo 1 || echo 0) \
-			python3 "$TOP/harness/report.py" "$3" "$4" "$1" "$2/.config"
+			python3 "$TOP/harness/core/report.py" "$3" "$4" "$1" "$2/.config"
 }
 
 # The main job and make stress: build the kernel of the series in OUT (with
@@ -136,7 +136,7 @@ build_and_test() {	# build_and_test OUT RESULTS_DIR [FRAGMENT...]
 	rm -f "$res/summary.json" "$res/report.txt"
 	step "building the s390x kernel (kunit.py build, O=${out#"$TOP"/}${*:+ + ${*//"$TOP"\//}})"
 	t0=$(date +%s)
-	"$TOP/harness/build.sh" "$TREE" "$out" "$@" || return 1
+	"$TOP/harness/core/build.sh" "$TREE" "$out" "$@" || return 1
 	step "kernel built in $(($(date +%s) - t0))s"
 
 	mkdir -p "$res"

@@ -40,24 +40,24 @@ part() {	# part NAME SECONDS COMMAND...
 	return $rc
 }
 
-part run 3600 "$TOP/harness/run.sh"
+part run 3600 "$TOP/harness/core/run.sh"
 run_rc=$?
-# report.py itself, on console logs of broken runs (harness/fixtures/)
+# report.py itself, on console logs of broken runs (harness/core/fixtures/)
 REPORT_TREE=$TREE part report 600 /usr/bin/python3 -m pytest -q -p no:cacheprovider \
-	"$TOP/harness/test_report.py" 2>&1 | tee "$RESULTS/report-tests.log"
+	"$TOP/harness/core/test_report.py" 2>&1 | tee "$RESULTS/report-tests.log"
 report_rc=${PIPESTATUS[0]}
 # ISM in the model: the series is the kernel just built; the base is built
 # in make check's worktree, where make check finds it built
-part ism 3600 "$TOP/harness/ism/ism.sh"
+part ism 3600 "$TOP/harness/ism/run.sh"
 ism_rc=$?
-part stress 3600 "$TOP/harness/stress.sh"
+part stress 3600 "$TOP/harness/core/stress.sh"
 stress_rc=$?
 # nested VFIO: L2 in QEMU in L1 (the series) drives L0's zPCI function
-part nested 3600 "$TOP/harness/nested.sh"
+part nested 3600 "$TOP/harness/nested/run.sh"
 nested_rc=$?
-part check 5400 "$TOP/harness/check.sh" 2>&1 | tee "$RESULTS/check.log"
+part check 5400 "$TOP/harness/proof/check.sh" 2>&1 | tee "$RESULTS/check.log"
 check_rc=${PIPESTATUS[0]}
-part prove 5400 "$TOP/harness/prove.sh" 2>&1 | tee "$RESULTS/prove.log"
+part prove 5400 "$TOP/harness/proof/prove.sh" 2>&1 | tee "$RESULTS/prove.log"
 prove_rc=${PIPESTATUS[0]}
 
 count() {	# count SUMMARY FIELD: from a summary.json of report.py

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Configure and build the test kernel with kunit.py: the s390 QEMU options of
-# kunit.py, harness/kernel.config, the .kunitconfig files of the series and
-# any further config fragments (make stress adds harness/debug.config).
+# kunit.py, harness/core/kernel.config, the .kunitconfig files of the series and
+# any further config fragments (make stress adds harness/core/debug.config).
 #
 #   build.sh TREE OUT [FRAGMENT...]
 set -euo pipefail
@@ -10,7 +10,7 @@ set -euo pipefail
 mkdir -p "$2"
 tree=$(cd "$1" && pwd) out=$(cd "$2" && pwd)
 shift 2
-args=(--kunitconfig="$TOP/harness/kernel.config")
+args=(--kunitconfig="$TOP/harness/core/kernel.config")
 for frag in "$@"; do
 	args+=(--kunitconfig="$(cd "$(dirname "$frag")" && pwd)/$(basename "$frag")")
 done

@@ -4,18 +4,18 @@
 #  - patches/ is exactly what git format-patch makes of the tree
 #  - the documentation adds no Sphinx warning (make SPHINXDIRS=s390
 #    htmldocs, and the other pages it changes built alone) and the C files
-#    and headers no kernel-doc warning over the base (harness/docs.sh)
+#    and headers no kernel-doc warning over the base (harness/proof/docs.sh)
 #  - every patch, applied in turn, builds, adds no W=1 or sparse (C=2)
 #    warning to the files the series touches, and passes the tests it
 #    and the patches before it add (one QEMU boot per patch)
 # Prints one line per check and a last line "N passed, N failed".
 set -uo pipefail
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../core/lib.sh"
 . "$(dirname "$0")/docs.sh"
-. "$(dirname "$0")/distro.sh"
+. "$TOP/harness/distro/check.sh"
 
-"$TOP/harness/deps.sh" || exit 1
-"$TOP/harness/prepare.sh" || exit 1
+"$TOP/harness/core/deps.sh" || exit 1
+"$TOP/harness/core/prepare.sh" || exit 1
 
 CHECKS=$RESULTS/checks
 mkdir -p "$CHECKS"
@@ -48,7 +48,7 @@ result "every file the series adds has a maintainer (get_maintainer.pl)" $? "$CH
 
 # 2. patches/ regenerates from the tree without a change
 regen=$(mktemp -d)
-"$TOP/harness/export.sh" "$regen" >/dev/null 2>&1
+"$TOP/harness/core/export.sh" "$regen" >/dev/null 2>&1
 diff -ru --exclude=series "$PATCHES" "$regen" >"$CHECKS/regenerate.diff" 2>&1
 result "patches/ is what format-patch makes of build/linux" $? "$CHECKS/regenerate.diff"
 rm -rf "$regen"
@@ -59,7 +59,7 @@ docs_check "$CHECKS" || result "docs: the tree has a HEAD" 1
 
 # 3b. Debian's s390x config with VFIO, ISM as modules: base and tip build,
 # the modules of the touched directories link, no new warning, the
-# series' Kconfig symbols stay off (harness/distro.sh)
+# series' Kconfig symbols stay off (harness/distro/check.sh)
 distro_check "$CHECKS"
 
 # 4. bisectability: build, warnings and tests after every patch. Without
@@ -107,7 +107,7 @@ for c in $commits; do
 	subj=$(git -C "$TREE" log -1 --format=%s "$c")
 	tag=$(printf '%04d' $i)
 	git -C "$WT" checkout -q --detach "$c"
-	if ! "$TOP/harness/build.sh" "$WT" "$BOUT" >"$CHECKS/$tag.build" 2>&1; then
+	if ! "$TOP/harness/core/build.sh" "$WT" "$BOUT" >"$CHECKS/$tag.build" 2>&1; then
 		result "$tag builds: $subj" 1 "$CHECKS/$tag.build"
 		continue
 	fi

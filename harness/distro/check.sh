@@ -1,7 +1,7 @@
 #!/bin/bash
 # make check, the series in the configuration its users run: Debian's own
 # s390x config (config.s390x_none_s390x of linux-config-6.1:s390x) plus
-# harness/distro.config (VFIO, VFIO_PCI, VFIO_IOMMU_TYPE1 and ISM as
+# harness/distro/series.config (VFIO, VFIO_PCI, VFIO_IOMMU_TYPE1 and ISM as
 # modules, SMC) and make olddefconfig, at the base and at the tip of the
 # series:
 #  - the Kconfig symbols the series adds are off in that config, also with
@@ -17,17 +17,17 @@
 #    version (CRC, CONFIG_MODVERSIONS) differs between base and tip, from
 #    the symvers modpost writes (a report: it fails only without data).
 # The final vmlinux is not linked: modpost reads the exports of vmlinux.o.
-# Without debug information (harness/distro-nodebug.config): it changes
+# Without debug information (harness/distro/nodebug.config): it changes
 # neither code nor exports. The tip is built incrementally on the base's
 # objects, so it costs what the series changes; the touched directories
 # are rebuilt whole each time, so that their warnings are seen.
 #
-# Sourced by check.sh (distro_check); run alone it prints the same items.
+# Sourced by proof/check.sh (distro_check); run alone it prints the same items.
 # Works in build/distro/src (a worktree of build/linux) and build/distro/out.
 # shellcheck shell=bash
 
-[ -n "${TOP:-}" ] || . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-. "$TOP/harness/distro-lib.sh"
+[ -n "${TOP:-}" ] || . "$(dirname "${BASH_SOURCE[0]}")/../core/lib.sh"
+. "$TOP/harness/distro/lib.sh"
 DISTRO_SRC=$DISTRO/src
 DISTRO_OUT=$DISTRO/out
 DISTRO_DIRS="drivers/iommu drivers/vfio arch/s390/pci drivers/s390/net"
@@ -82,8 +82,8 @@ distro_build() {	# distro_build REV NAME DIR
 	local rev=$1 name=$2 dir=$3 log=$3/distro.$2.build t0 t1 c0 c1 mods d undef
 	: >"$log"
 	distro_worktree "$rev" >>"$log" 2>&1 || return 1
-	distro_configure "$DISTRO_SRC" "$DISTRO_OUT" "$TOP/harness/distro.config" \
-		"$TOP/harness/distro-nodebug.config" >>"$log" 2>&1 || return 1
+	distro_configure "$DISTRO_SRC" "$DISTRO_OUT" "$TOP/harness/distro/series.config" \
+		"$TOP/harness/distro/nodebug.config" >>"$log" 2>&1 || return 1
 	cp "$DISTRO_OUT/.config" "$dir/distro.$name.config"
 	# shellcheck disable=SC2086
 	for d in $DISTRO_DIRS; do rm -rf "${DISTRO_OUT:?}/$d"; done
@@ -154,13 +154,13 @@ distro_check() {	# distro_check DIR
 	local dir=$1 st syms s t0 cfg tip_ok
 	mkdir -p "$dir" "$DISTRO"
 	t0=$(date +%s)
-	"$TOP/harness/deps.sh" ccache xz-utils >/dev/null || { result "distro config: ccache installed" 1; return 1; }
+	"$TOP/harness/core/deps.sh" ccache xz-utils >/dev/null || { result "distro config: ccache installed" 1; return 1; }
 	rm -f "$dir"/distro.*
 
 	# 1. The base, then the tip on its objects.
 	cfg=$(distro_base_config 2>"$dir/distro.fetch") ||
 		{ result "distro config: Debian's $DISTRO_CONFIG_NAME ($DISTRO_CONFIG_PKG:s390x)" 1 "$dir/distro.fetch"; return 1; }
-	step "distro config: ${cfg##*/} + harness/distro.config, base and tip (vmlinux.o, $DISTRO_DIRS, modpost)" >&2
+	step "distro config: ${cfg##*/} + harness/distro/series.config, base and tip (vmlinux.o, $DISTRO_DIRS, modpost)" >&2
 	if distro_build base base "$dir" 2>>"$dir/distro.times"; then
 		result "distro config: the base builds (vmlinux.o, $DISTRO_DIRS, modpost)" 0
 		distro_warnings "$dir/distro.base.build" >"$dir/distro.base.warnings"
@@ -179,12 +179,12 @@ distro_check() {	# distro_check DIR
 		result "distro config: the tip builds; the modules of $DISTRO_DIRS link (modpost)" 1 "$dir/distro.tip.errors"
 	fi
 	cat "$dir/distro.times" >&2
-	# The tip's kernel with VFIO as modules, booted (harness/distro-boot.sh)
+	# The tip's kernel with VFIO as modules, booted (harness/distro/boot.sh)
 	if [ "${DISTRO_BOOT:-1}" = 0 ]; then
 		# turned off is skipped, and a skip fails make check
 		result "distro config: the tip's kernel boots (skipped: DISTRO_BOOT=0)" 1
 	elif [ $tip_ok = 1 ]; then
-		"$TOP/harness/distro-boot.sh" >"$dir/distro.boot" 2>&1
+		"$TOP/harness/distro/boot.sh" >"$dir/distro.boot" 2>&1
 		result "distro config: the tip's kernel boots, /init loads vfio, vfio_iommu_type1, vfio-pci as modules, the VFIO selftests pass" \
 			$? "$dir/distro.boot"
 		grep -E '^==> ' "$dir/distro.boot" >&2
@@ -213,7 +213,7 @@ distro_check() {	# distro_check DIR
 		<(enabled_options "$dir/distro.tip.config" 2>/dev/null) |
 		grep '^[<>]' | sed -e 's/^</only at the base:/' -e 's/^>/only at the tip:/' >>"$dir/distro.kconfig"
 	printf 'CONFIG_KUNIT=m\nCONFIG_KUNIT_ALL_TESTS=m\n' >"$DISTRO/kunit-m.config"
-	if distro_configure "$DISTRO_SRC" "$DISTRO/out-kunit-m" "$TOP/harness/distro.config" \
+	if distro_configure "$DISTRO_SRC" "$DISTRO/out-kunit-m" "$TOP/harness/distro/series.config" \
 		"$DISTRO/kunit-m.config" >"$dir/distro.kunit-m.log" 2>&1; then
 		for s in $syms; do
 			grep -qE "^CONFIG_$s=" "$DISTRO/out-kunit-m/.config" &&

@@ -2,10 +2,10 @@
 # Boot a modular kernel in QEMU and run the VFIO selftests on it: the
 # initramfs has our own static /init (harness/guest/modinit.c: it loads
 # the modules of MODDIR/order with finit_module, then does what init.c
-# does) and the selftests of the tree, and harness/boot.sh boots it with
-# the same two zPCI functions as make. harness/report.py reads the console
+# does) and the selftests of the tree, and harness/core/boot.sh boots it with
+# the same two zPCI functions as make. harness/core/report.py reads the console
 # log (KUNIT_EXPECTED=0: a distribution config has no KUnit, so only the
-# selftests of harness/manifest are expected). Used by deb-boot.sh (make deb) and distro-boot.sh.
+# selftests of harness/core/manifest are expected). Used by deb-boot.sh (make deb) and boot.sh (make check).
 #
 #   modboot.sh KERNEL MODDIR SRC OBJ RESULTS
 #
@@ -13,7 +13,7 @@
 # SRC and OBJ are the tree and a configured build of it (selftests,
 # headers, gen_init_cpio).
 set -euo pipefail
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../core/lib.sh"
 
 kernel=$1 moddir=$2 src=$3 obj=$4 res=$5
 guest=$res/guest
@@ -46,9 +46,9 @@ make -s -C "$src/tools/testing/selftests" O="$obj" TARGETS=iommu \
 
 t0=$(date +%s)
 rc=0
-"$TOP/harness/boot.sh" "$kernel" "$guest/initramfs.cpio" "$res/console.log" || rc=$?
+"$TOP/harness/core/boot.sh" "$kernel" "$guest/initramfs.cpio" "$res/console.log" || rc=$?
 grep '^# modinit: ' "$res/console.log" | sed 's/^# /    /' || true
-KUNIT_EXPECTED=0 python3 "$TOP/harness/report.py" "$res/console.log" "$res" "$src" \
+KUNIT_EXPECTED=0 python3 "$TOP/harness/core/report.py" "$res/console.log" "$res" "$src" \
 	"$obj/.config" \
 	>"$res/report.txt" || rc=1
 step "guest ran in $(($(date +%s) - t0))s; results in ${res#"$TOP"/}"

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Summarise the console logs of make bench (harness/bench.sh).
+"""Summarise the console logs of make bench (harness/bench/run.sh).
 
-    bench-report.py RESULTS_DIR OUT_DIR
+    report.py RESULTS_DIR OUT_DIR
 
 Reads RESULTS_DIR/<kernel>-<mode>.log ("BENCH key=value ..." lines of
 harness/guest/bench.c), prints a markdown table and the targets of the

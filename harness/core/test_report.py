@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-"""pytest for harness/report.py: each console log of fixtures/report/ is
+"""pytest for harness/core/report.py: each console log of fixtures/report/ is
 a run, good or broken in one way; report.py must pass the good ones and
 fail each broken one for its reason, counting one failure per check.
 
@@ -8,7 +8,7 @@ plain.config (a kernel without debug detectors), debug-*.log with
 debug.config (kmemleak, hung task and lockup detectors). kunit.py's parser
 comes from the kernel tree in $REPORT_TREE (make test: build/linux).
 
-    REPORT_TREE=build/linux /usr/bin/python3 -m pytest harness/test_report.py
+    REPORT_TREE=build/linux /usr/bin/python3 -m pytest harness/core/test_report.py
 """
 import json
 import os
@@ -20,7 +20,7 @@ import pytest
 HARNESS = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = os.path.join(HARNESS, 'fixtures', 'report')
 TREE = os.environ.get('REPORT_TREE',
-                      os.path.join(HARNESS, '..', 'build', 'linux'))
+                      os.path.join(HARNESS, '..', '..', 'build', 'linux'))
 
 # fixture: (exit status, failed count, text that a problem or a failing
 # result must contain; None for a pass)

@@ -3,14 +3,14 @@
 # selftests on it: vmlinuz and modules come from the linux-image .deb
 # (unpacked with dpkg-deb, not installed); the modules the tests need and
 # their dependencies (the package's modules.dep) go into the initramfs,
-# and harness/modboot.sh packs, boots and reports.
+# and harness/distro/modboot.sh packs, boots and reports.
 #
 #   deb-boot.sh PKGDIR KERNELRELEASE SRC OBJ
 #
 # PKGDIR has the .deb files; SRC and OBJ are the tree and the build
 # directory it was made from (for the selftests, headers, gen_init_cpio).
 set -euo pipefail
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../core/lib.sh"
 
 pkgdir=$1 krel=$2 src=$3 obj=$4
 # The modules the tests need; the rest of their dependencies come from
@@ -67,4 +67,4 @@ rm -rf "$pkgdir/selftests" && mkdir -p "$pkgdir/selftests"
 for p in "$obj"/kselftest/iommu/*; do
 	[ -x "$p" ] && [ -f "$p" ] && cp "$p" "$pkgdir/selftests/"
 done
-exec "$TOP/harness/modboot.sh" "$kernel" "$guest/modules" "$src" "$obj" "$res"
+exec "$TOP/harness/distro/modboot.sh" "$kernel" "$guest/modules" "$src" "$obj" "$res"

@@ -5,8 +5,8 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 rm -f "$RESULTS/summary.json" "$RESULTS/check.log"
-"$TOP/harness/deps.sh"
-"$TOP/harness/prepare.sh"
+"$TOP/harness/core/deps.sh"
+"$TOP/harness/core/prepare.sh"
 
 rc=0
 build_and_test "$OUT" "$RESULTS" || rc=$?

@@ -5,7 +5,7 @@
 # linux-source-6.12, a measuring stick only). Prints a table; writes it,
 # JSON, a PNG chart and the worst IRQs-off traces to build/bench/.
 #
-# Each kernel is configured from harness/bench.config (make olddefconfig,
+# Each kernel is configured from harness/bench/kernel.config (make olddefconfig,
 # no KUnit; irqsoff tracer and CONFIG_DMA_MAP_BENCHMARK on) and booted
 # three times with the same QEMU command and the same static guest program
 # (harness/guest/bench.c as /init, with the dma_map_benchmark tool of that
@@ -39,7 +39,7 @@
 # builds), BENCH_OUT (build/bench: where results/, the report and the
 # guest's cpio go; another one lets two runs share the kernels).
 set -euo pipefail
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../core/lib.sh"
 
 B=$BUILD/bench
 OUTD=${BENCH_OUT:-$B}	# results/, the guest's cpio and the report
@@ -76,9 +76,9 @@ MUST=(PCI S390_IOMMU VFIO VFIO_IOMMU_TYPE1 VFIO_PCI VIRTIO_PCI
       HUGETLBFS TRANSPARENT_HUGEPAGE BLK_DEV_INITRD DEVTMPFS
       IRQSOFF_TRACER DMA_MAP_BENCHMARK)
 
-"$TOP/harness/deps.sh" linux-source-6.12 gnuplot-nox
+"$TOP/harness/core/deps.sh" linux-source-6.12 gnuplot-nox
 if [ ! -d "$TREE" ]; then
-	"$TOP/harness/prepare.sh"
+	"$TOP/harness/core/prepare.sh"
 fi
 mkdir -p "$B" "$RES"
 
@@ -111,11 +111,11 @@ unpack_612() {
 build_kernel() {	# build_kernel NAME TREE
 	local out=$2/bench-out o t0
 	mkdir -p "$out"
-	if ! cmp -s "$TOP/harness/bench.config" "$out/bench.config"; then
-		cp "$TOP/harness/bench.config" "$out/.config"
+	if ! cmp -s "$TOP/harness/bench/kernel.config" "$out/bench.config"; then
+		cp "$TOP/harness/bench/kernel.config" "$out/.config"
 		make -s -C "$2" O="$out" CC="$KCC" olddefconfig >"$out/build.log" 2>&1 ||
 			die "olddefconfig failed for $1 (log: $out/build.log)"
-		cp "$TOP/harness/bench.config" "$out/bench.config"
+		cp "$TOP/harness/bench/kernel.config" "$out/bench.config"
 	fi
 	step "building $1 ($(make -s -C "$2" kernelversion))"
 	t0=$(date +%s)
@@ -234,4 +234,4 @@ fi
 
 step "guests ran in $(($(date +%s) - t0))s"
 
-python3 "$TOP/harness/bench-report.py" "$RES" "$OUTD"
+python3 "$TOP/harness/bench/report.py" "$RES" "$OUTD"

@@ -12,9 +12,9 @@ usage: report.py CONSOLE_LOG RESULTS_DIR KERNEL_TREE KERNEL_CONFIG
 KUNIT_EXPECTED=0 in the environment: the kernel has no KUnit suite of the
 series (the base, a distribution config), so no KUnit results is no error
 and the manifest's [kunit] sections expect nothing. MANIFEST=FILE: the
-tests to expect, instead of harness/manifest.
+tests to expect, instead of harness/core/manifest.
 
-Every test that harness/manifest expects of this tree must be there and
+Every test that harness/core/manifest expects of this tree must be there and
 pass: a missing, skipped or unlisted test fails, and so does a suite or
 program whose own result is "not ok" (a crash, a timeout or a non-zero
 exit after its tests passed). The log must be whole: the guest's end, a
@@ -24,7 +24,7 @@ follows the kernel log); a scan counts as a check only where the kernel
 has the detector that makes such reports (KASAN, lockdep, kmemleak, the
 hung task and soft lockup detectors); a report fails whatever the kernel.
 On a kernel with kmemleak, its scan must have run. A warning is allowed
-only inside the output of the test that harness/expected-warnings names
+only inside the output of the test that harness/core/expected-warnings names
 for it, and that test must have made it. "failed" counts checks: a failed
 scan is one failure, however many reports it found.
 """
@@ -163,7 +163,7 @@ def check_warnings(klog):
 
 
 def manifest(tree):
-    """The tests this tree must report: harness/manifest, for the suites
+    """The tests this tree must report: harness/core/manifest, for the suites
     and selftest programs the tree has. Its sections: "[kunit SUITE]",
     expected where a test file of the tree defines the suite, "[guest
     PROGRAM]", where tools/testing/selftests/iommu/PROGRAM.c exists, and
@@ -287,7 +287,7 @@ def main():
             problems.append(('count', 'skipped: %s' % n))
     for n in got:
         if n not in want:
-            problems.append(('count', 'not in harness/manifest: %s' % n))
+            problems.append(('count', 'not in harness/core/manifest: %s' % n))
 
     klog = ''.join(section(lines, '### kernel log', '### kernel log end'))
     klog = re.sub(r'(?m)^<\d+>', '', klog)

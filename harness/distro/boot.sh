@@ -1,19 +1,19 @@
 #!/bin/bash
 # Boot the kernel of make check's distro build (Debian's s390x config +
-# harness/distro.config, no debug information; build/distro/out, left at
-# the tip of the series by harness/distro.sh) with VFIO as modules and run
-# the VFIO selftests on it (harness/modboot.sh). What it adds to that
+# harness/distro/series.config, no debug information; build/distro/out, left at
+# the tip of the series by harness/distro/check.sh) with VFIO as modules and run
+# the VFIO selftests on it (harness/distro/modboot.sh). What it adds to that
 # build: the final link (bzImage) and the .ko files of the modules the
 # tests need; make deb boots the package's kernel the same way.
 #
 # The .ko files are made as scripts/Makefile.modfinal makes them, from
-# the .mod.c files that distro.sh's modpost wrote: 6.1's single .ko
-# targets are unreliable (see distro.sh), and a full "make modules" builds
+# the .mod.c files that check.sh's modpost wrote: 6.1's single .ko
+# targets are unreliable (see check.sh), and a full "make modules" builds
 # all 2,000 modules. The compiler flags are those of a module object of
 # the same build.
 set -euo pipefail
-. "$(dirname "$0")/lib.sh"
-. "$TOP/harness/distro-lib.sh"
+. "$(dirname "$0")/../core/lib.sh"
+. "$TOP/harness/distro/lib.sh"
 
 src=$DISTRO/src obj=$DISTRO/out res=$DISTRO/boot mdir=$DISTRO/boot-modules
 # dependencies first (kvm.ko is not one: vfio-pci's zPCI KVM support
@@ -22,9 +22,9 @@ MODS="virt/lib/irqbypass drivers/vfio/vfio drivers/vfio/vfio_virqfd
       drivers/vfio/vfio_iommu_type1 drivers/vfio/pci/vfio-pci-core drivers/vfio/pci/vfio-pci"
 
 [ -f "$obj/vmlinux.o" ] && [ -f "$obj/drivers/vfio/vfio.mod.c" ] ||
-	die "no distro build in $obj: run harness/distro.sh (make check) first"
+	die "no distro build in $obj: run harness/distro/check.sh (make check) first"
 [ "$(git -C "$src" rev-parse HEAD)" = "$(git -C "$TREE" rev-parse HEAD)" ] ||
-	die "$src is not at the tip of build/linux: run harness/distro.sh first"
+	die "$src is not at the tip of build/linux: run harness/distro/check.sh first"
 
 t0=$(date +%s)
 distro_make "$src" "$obj" -j"$JOBS" bzImage >"$obj/bzImage.log" 2>&1 ||
@@ -51,4 +51,4 @@ for m in $MODS; do
 	echo "$name.ko" >>"$mdir/order"
 done
 step "distro build: bzImage and $(echo $MODS) linked in $(($(date +%s) - t0))s"
-"$TOP/harness/modboot.sh" "$obj/arch/s390/boot/bzImage" "$mdir" "$src" "$obj" "$res"
+"$TOP/harness/distro/modboot.sh" "$obj/arch/s390/boot/bzImage" "$mdir" "$src" "$obj" "$res"

@@ -1,5 +1,5 @@
 #!/bin/bash
-# make prove: show that the tests catch every fix. Each harness/mutations/
+# make prove: show that the tests catch every fix. Each harness/proof/mutations/
 # *.patch undoes one fix on top of the whole series: it restores what the
 # base did (or, for a new behaviour, what the patch replaced), as its
 # header says. For each, in the bisect worktree: apply it, rebuild
@@ -7,12 +7,12 @@
 # kernel booted, reported its tests and a named test failed; one that does
 # not apply, does not build or reports nothing fails make prove. A
 # mutation whose header says "Also: ism" also boots in the ISM model
-# (harness/ism/ism.sh), judged as the series is, and its ISM tests count.
+# (harness/ism/run.sh), judged as the series is, and its ISM tests count.
 set -uo pipefail
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../core/lib.sh"
 
-"$TOP/harness/deps.sh" || exit 1
-"$TOP/harness/prepare.sh" || exit 1
+"$TOP/harness/core/deps.sh" || exit 1
+"$TOP/harness/core/prepare.sh" || exit 1
 
 PROVE=$RESULTS/prove
 rm -rf "$PROVE"
@@ -51,7 +51,7 @@ print(', '.join(r['name'].split(':', 1)[1] for r in d['results']
 PY
 }
 
-for m in "$TOP"/harness/mutations/*.patch; do
+for m in "$TOP"/harness/proof/mutations/*.patch; do
 	name=$(basename "$m" .patch)
 	fix=$(header "$m" Fix) restores=$(header "$m" Restores)
 	git -C "$WT" checkout -q --detach -f "$head"
@@ -65,7 +65,7 @@ for m in "$TOP"/harness/mutations/*.patch; do
 		result "$name applies" 1 "$PROVE/$name.log"
 		continue
 	fi
-	if ! "$TOP/harness/build.sh" "$WT" "$BOUT" >>"$PROVE/$name.log" 2>&1; then
+	if ! "$TOP/harness/core/build.sh" "$WT" "$BOUT" >>"$PROVE/$name.log" 2>&1; then
 		# A mutation must undo the fix, not break the build
 		result "$name builds" 1 "$PROVE/$name.log"
 		echo "| $name | $fix | $restores | **does not build** |" >>"$table"
@@ -75,7 +75,7 @@ for m in "$TOP"/harness/mutations/*.patch; do
 		>>"$PROVE/$name.log" 2>&1
 	caught=$(failing_tests "$PROVE/$name/summary.json")
 	if [ "$(header "$m" Also)" = ism ]; then
-		ISM_RESULTS=$PROVE/$name-ism "$TOP/harness/ism/ism.sh" "series:$BOUT" \
+		ISM_RESULTS=$PROVE/$name-ism "$TOP/harness/ism/run.sh" "series:$BOUT" \
 			>>"$PROVE/$name.log" 2>&1
 		ism=$(failing_tests "$PROVE/$name-ism/summary.json")
 		caught=${caught:+$caught${ism:+, }}$ism

@@ -2,15 +2,15 @@
 # make deb (not part of make test): a Debian package of the kernel of the
 # series for s390x, cross compiled with make bindeb-pkg from Debian's own
 # s390x config (config.s390x_none_s390x of linux-config-6.1:s390x) plus
-# harness/distro.config (VFIO, VFIO_PCI, VFIO_IOMMU_TYPE1 and ISM as
+# harness/distro/series.config (VFIO, VFIO_PCI, VFIO_IOMMU_TYPE1 and ISM as
 # modules, SMC), then its kernel booted in QEMU with the modules from the
-# package (harness/deb-boot.sh) and the VFIO selftests run on it.
+# package (harness/distro/deb-boot.sh) and the VFIO selftests run on it.
 #
 #   DEB_VARIANT=full     Debian's config as it is, with its debug
 #                        information (also a linux-image-...-dbg package);
 #                        kernel release 6.1.N-s390-iommu-vfio
 #   DEB_VARIANT=trimmed  (the default) the same without the subsystems no
-#                        s390 machine has (harness/distro-trim.config) and
+#                        s390 machine has (harness/distro/trim.config) and
 #                        without debug information; about half the modules;
 #                        kernel release 6.1.N-s390-iommu-vfio-trim
 #   DEB_BOOT=0           build the package only
@@ -20,8 +20,8 @@
 # build/deb/VARIANT/*.deb. ccache (build/ccache) is shared with make
 # check's distro build.
 set -euo pipefail
-. "$(dirname "$0")/lib.sh"
-. "$TOP/harness/distro-lib.sh"
+. "$(dirname "$0")/../core/lib.sh"
+. "$TOP/harness/distro/lib.sh"
 
 VARIANT=${DEB_VARIANT:-trimmed}
 DEB=$BUILD/deb
@@ -29,16 +29,16 @@ SRC=$DEB/src
 DOBJ=$DEB/out-$VARIANT
 PKGDIR=$DEB/$VARIANT
 case "$VARIANT" in
-full)	frags=("$TOP/harness/distro.config")
+full)	frags=("$TOP/harness/distro/series.config")
 	localversion=-s390-iommu-vfio ;;
-trimmed) frags=("$TOP/harness/distro.config" "$TOP/harness/distro-trim.config"
-		"$TOP/harness/distro-nodebug.config")
+trimmed) frags=("$TOP/harness/distro/series.config" "$TOP/harness/distro/trim.config"
+		"$TOP/harness/distro/nodebug.config")
 	localversion=-s390-iommu-vfio-trim ;;
 *)	die "DEB_VARIANT is full or trimmed, not $VARIANT" ;;
 esac
 
-"$TOP/harness/deps.sh" ccache dpkg-dev fakeroot xz-utils
-"$TOP/harness/prepare.sh"
+"$TOP/harness/core/deps.sh" ccache dpkg-dev fakeroot xz-utils
+"$TOP/harness/core/prepare.sh"
 
 if [ ! -e "$SRC/.git" ]; then
 	git -C "$TREE" worktree prune
@@ -75,4 +75,4 @@ for d in "$PKGDIR"/*.deb; do
 done
 
 [ "${DEB_BOOT:-1}" = 0 ] && exit 0
-"$TOP/harness/deb-boot.sh" "$PKGDIR" "$krel" "$SRC" "$DOBJ"
+"$TOP/harness/distro/deb-boot.sh" "$PKGDIR" "$krel" "$SRC" "$DOBJ"

@@ -18,18 +18,18 @@
 # stop reading; the series must go on without an error event, with no
 # refresh after a map (VFIO's included) and one per unmap.
 #
-#   ism.sh [KERNEL...]      base, series, 6.12 (default: base series)
+#   run.sh [KERNEL...]      base, series, 6.12 (default: base series)
 #
 # The series is the kernel of make (build/out); the base is built with the
-# same harness/kernel.config in the worktree of make check, which reuses it.
+# same harness/core/kernel.config in the worktree of make check, which reuses it.
 # 6.12 (upstream 53f8e9ad7653, Debian's linux-source-6.12; not yet run) is
-# the kernel of make bench and make compare, built by bench.sh if it is not;
+# the kernel of make bench and make compare, built by bench/run.sh if it is not;
 # its IOVA allocator reuses IOVAs at once, so it is not asked to wrap.
 # KERNEL may also be NAME:OUT, a kernel already built in OUT and judged as
 # NAME is (make prove: series:build/bisect-out with a fix undone).
 # ISM_RESULTS: where the logs and summary.json go (build/ism/results).
 set -uo pipefail
-. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../core/lib.sh"
 
 ISM=$BUILD/ism
 KERNELS=${*:-base series}
@@ -50,8 +50,8 @@ fail() {	# a step failed before any test ran: one counted failure
 # report.py must fail each broken run of its made-up logs first
 python3 "$TOP/harness/ism/test_report.py" 2>"$RES/test_report.log" ||
 	{ cat "$RES/test_report.log" >&2; fail "harness/ism/test_report.py"; }
-"$TOP/harness/deps.sh" || fail "deps.sh"
-"$TOP/harness/prepare.sh" || fail "prepare.sh"
+"$TOP/harness/core/deps.sh" || fail "deps.sh"
+"$TOP/harness/core/prepare.sh" || fail "prepare.sh"
 qemu=$("$TOP/harness/qemu/build.sh") || fail "building the ISM model's QEMU"
 ${CROSS_COMPILE}gcc -static -O2 -Wall -Wextra -Werror -I"$TOP/harness/guest" \
 	-o "$ISM/init" "$TOP/harness/guest/ism.c" || fail "building ism.c"
@@ -64,7 +64,7 @@ kernel_build() {
 		;;
 	series)
 		if [ ! -f "$OUT/arch/s390/boot/bzImage" ]; then
-			"$TOP/harness/build.sh" "$TREE" "$OUT" || return 1
+			"$TOP/harness/core/build.sh" "$TREE" "$OUT" || return 1
 		fi
 		echo "$OUT"
 		;;
@@ -73,7 +73,7 @@ kernel_build() {
 		echo "$BOUT"
 		;;
 	6.12)
-		BENCH_BUILD_ONLY=1 BENCH_KERNELS=6.12 "$TOP/harness/bench.sh" >&2 ||
+		BENCH_BUILD_ONLY=1 BENCH_KERNELS=6.12 "$TOP/harness/bench/run.sh" >&2 ||
 			return 1
 		echo "$BUILD/bench/src-6.12/bench-out"
 		;;

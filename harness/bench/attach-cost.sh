@@ -11,10 +11,10 @@
 #   ATTACH_CYCLES=N           cycles per kernel (default 20)
 # Not part of make test; results in build/attach-cost/.
 set -euo pipefail
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../core/lib.sh"
 
-"$TOP/harness/deps.sh"
-"$TOP/harness/prepare.sh" >/dev/null
+"$TOP/harness/core/deps.sh"
+"$TOP/harness/core/prepare.sh" >/dev/null
 RES=$BUILD/attach-cost
 mkdir -p "$RES"
 ${CROSS_COMPILE}gcc -static -O2 -Wall -Wextra -Werror -I"$TOP/harness/guest" \
@@ -23,7 +23,7 @@ ${CROSS_COMPILE}gcc -static -O2 -Wall -Wextra -Werror -I"$TOP/harness/guest" \
 kernel() {	# kernel NAME: the build directory of NAME, built if needed
 	case $1 in
 	series)
-		"$TOP/harness/build.sh" "$TREE" "$OUT" >&2 || return 1
+		"$TOP/harness/core/build.sh" "$TREE" "$OUT" >&2 || return 1
 		echo "$OUT"
 		;;
 	base)

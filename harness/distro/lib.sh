@@ -1,9 +1,9 @@
-# What make check's distro items (distro.sh) and make deb (deb.sh) share:
+# What make check's distro items (check.sh) and make deb (deb.sh) share:
 # Debian's own s390x kernel config, configuring a tree with it plus
 # fragments, and make with ccache. Sourced, not run.
 # shellcheck shell=bash
 
-[ -n "${TOP:-}" ] || . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+[ -n "${TOP:-}" ] || . "$(dirname "${BASH_SOURCE[0]}")/../core/lib.sh"
 DISTRO=$BUILD/distro
 DISTRO_CONFIG_PKG=linux-config-6.1
 DISTRO_CONFIG_NAME=config.s390x_none_s390x
