@@ -55,6 +55,30 @@ for name in base series; do
 	[ -n "$setup" ] && [ -n "$teardown" ] || die "$name: no ATTACH lines in $RES/$name.console.log"
 	echo "| $name | $setup | $teardown |" >>"$RES/table.md"
 done
+{
+	echo "attach cost, ${ATTACH_CYCLES:-20} cycles per kernel, guest time (-icount shift=0,sleep=off), $(git -C "$TREE" log -1 --format=%h HEAD):"
+	echo
+	cat "$RES/table.md"
+} >"$RES/attach-cost.md"
 echo
-echo "attach cost, ${ATTACH_CYCLES:-20} cycles per kernel, guest time (-icount shift=0,sleep=off), $(git -C "$TREE" log -1 --format=%h HEAD):"
-cat "$RES/table.md"
+cat "$RES/attach-cost.md"
+
+# The medians as bars, log scale: the series' grace periods are 250 to 700
+# times the base's whole setup and teardown.
+sed -n 's/^| \(base\|series\) | \([0-9]*\) | [0-9]* | \([0-9]*\) | [0-9]* |$/\1 \2 \3/p' \
+	"$RES/table.md" >"$RES/attach-cost.dat"
+"$TOP/harness/core/deps.sh" gnuplot-nox
+gnuplot <<GP || die "gnuplot failed"
+set terminal svg size 700,420 noenhanced font 'sans,11'
+set output '$RES/attach-cost.svg'
+set title 'VFIO container setup and teardown, guest us, median'
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set logscale y
+set yrange [1:*]
+set grid ytics
+set key top left
+plot '$RES/attach-cost.dat' using 2:xtic(1) title 'setup', '' using 3 title 'teardown'
+GP
+publish attach-cost.md "make attach-cost" "$RES/attach-cost.md" "$RES/attach-cost.svg"

@@ -62,3 +62,4 @@ print('|---' * (len(kernels) + 1) + '|')
 for r in rows:
     print('| %s | %s |' % (r, ' | '.join(answers.get((r, k), '-') for k in kernels)))
 PY
+publish compare.md "make compare" "$OUTD/compare.md"

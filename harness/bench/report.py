@@ -5,7 +5,7 @@
 
 Reads RESULTS_DIR/<kernel>-<mode>.log ("BENCH key=value ..." lines of
 harness/guest/bench.c), prints a markdown table and the targets of the
-benchmark, and writes OUT_DIR/bench.md, bench.json and bench.png.
+benchmark, and writes OUT_DIR/bench.md, bench.json and bench.svg.
 Counts do not depend on timing; times are medians over the repetitions,
 with their spread, and compared as ratios only.
 """
@@ -477,9 +477,12 @@ def table(rows, tgts, meta, irq=None, mb=None, traces=None):
     return '\n'.join(L) + '\n'
 
 
-def chart(rows, outdir):
-    """Two panels: RPCITs and median guest time per cycle, log scale."""
+def chart(rows, outdir, irq):
+    """Three panels, log scale, one bar per kernel: RPCITs and median guest
+    time per MAP_DMA+UNMAP_DMA cycle, and the median of the worst IRQs-off
+    section of each VFIO phase. Written as OUT_DIR/bench.svg by gnuplot."""
     dat = os.path.join(outdir, 'bench.dat')
+    irqdat = os.path.join(outdir, 'bench-irqsoff.dat')
     ws = [w for w in ['frag64', 'contig64', '1g', '4k'] if find(rows, w, 'base')]
     ks = [k for k in KERNELS if any(find(rows, w, k) for w in ws)]
     with open(dat, 'w') as f:
@@ -491,25 +494,37 @@ def chart(rows, outdir):
                 f.write(f" {max(1, r['map_rpcits'] + r['unmap_rpcits']) if r else 0}"
                         f" {r['total_ms'] if r else 0}")
             f.write('\n')
-    png = os.path.join(outdir, 'bench.png')
+    with open(irqdat, 'w') as f:
+        f.write('# phase ' + ' '.join(f'us_{k}' for k in ks) + '\n')
+        for (w, ph), by in irq.items():
+            f.write(f'"{SHORT.get(w, w)} {ph}"')
+            for k in ks:
+                f.write(f" {med(by[k]) if k in by else 0}")
+            f.write('\n')
+    svg = os.path.join(outdir, 'bench.svg')
     rp = ', '.join(f"'{dat}' using {2 + 2 * i}:xtic(1) title '{k}'" for i, k in enumerate(ks))
     ms = ', '.join(f"'{dat}' using {3 + 2 * i}:xtic(1) title '{k}'" for i, k in enumerate(ks))
+    us = ', '.join(f"'{irqdat}' using {2 + i}:xtic(1) title '{k}'" for i, k in enumerate(ks))
     script = f"""
-set terminal pngcairo size 1100,500 noenhanced
-set output '{png}'
+set terminal svg size 1500,520 noenhanced font 'sans,11'
+set output '{svg}'
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1
 set logscale y
 set key top left
 set grid ytics
-set multiplot layout 1,2
-set title 'RPCITs per MAP_DMA+UNMAP_DMA (log)'
+set xtics rotate by -30
+set multiplot layout 1,3
+set title 'RPCITs per MAP_DMA+UNMAP_DMA'
 set yrange [1:*]
 plot {rp}
-set title 'guest ms per MAP_DMA+UNMAP_DMA, median (log)'
+set title 'guest ms per MAP_DMA+UNMAP_DMA, median'
 set yrange [1:*]
 plot {ms}
+set title 'worst IRQs-off section per phase, us, median'
+set yrange [1:*]
+plot {us}
 unset multiplot
 """
     try:
@@ -518,7 +533,7 @@ unset multiplot
     except (OSError, subprocess.CalledProcessError) as e:
         print(f'warning: no chart: {e}', file=sys.stderr)
         return None
-    return png
+    return svg
 
 
 def main():
@@ -556,7 +571,7 @@ def main():
                 f.write(f'# worst IRQs-off section of {k}, {w} {ph}: {t["us"]} us '
                         f'(vfio boot {t["boot"]})\n')
                 f.write('\n'.join(t['lines']) + '\n')
-    png = chart(rows, outdir)
+    svg = chart(rows, outdir, irq)
     with open(os.path.join(outdir, 'bench.md'), 'w') as f:
         f.write(md)
     with open(os.path.join(outdir, 'bench.json'), 'w') as f:
@@ -564,7 +579,7 @@ def main():
                    'irqsoff': {f'{w} {ph}': by for (w, ph), by in irq.items()},
                    'mapbench': mb, 'targets': tgts, 'records': recs}, f, indent=1)
     print(md, end='')
-    print(f"\nwritten: {outdir}/bench.md, bench.json{', bench.png' if png else ''}"
+    print(f"\nwritten: {outdir}/bench.md, bench.json{', bench.svg' if svg else ''}"
           f"{', irqsoff/*.txt' if traces else ''}")
 
 

@@ -235,3 +235,6 @@ fi
 step "guests ran in $(($(date +%s) - t0))s"
 
 python3 "$TOP/harness/bench/report.py" "$RES" "$OUTD"
+chart=$OUTD/bench.svg
+[ -f "$chart" ] || chart=
+publish bench.md "make bench" "$OUTD/bench.md" ${chart:+"$chart"}

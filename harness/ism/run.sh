@@ -159,4 +159,16 @@ for k in $KERNELS; do
 done
 
 # shellcheck disable=SC2086
-python3 "$TOP/harness/ism/report.py" "$RES" $names
+python3 "$TOP/harness/ism/report.py" "$RES" $names | tee "$RES/report.txt"
+rc=${PIPESTATUS[0]}
+# The line per kernel and the count, where docs/ism.md links them (not
+# for the boots of make prove, which have their own ISM_RESULTS)
+if [ -z "${ISM_RESULTS:-}" ]; then
+	{
+		echo '```'
+		grep -E '^ism [^ ]+: maps |^ism: [0-9]+ passed' "$RES/report.txt"
+		echo '```'
+	} >"$RES/lines.md"
+	publish ism.md "make ism${*:+ $*}" "$RES/lines.md"
+fi
+exit "$rc"

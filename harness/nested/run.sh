@@ -213,4 +213,10 @@ json.dump({'l1': name, 'runs': runs, 'ok': ok}, open(res + '/nested.json', 'w'),
           indent=1)
 print('\n'.join(rows))
 PY
+case $name in
+series)	target="make nested" ;;
+base)	target="make nested BASE=1" ;;
+*)	target="NESTED_TREE=$NESTED_TREE NESTED_NAME=$name harness/nested/run.sh" ;;
+esac
+publish "nested-$name.md" "$target" "$RES/nested.md"
 exit $rc

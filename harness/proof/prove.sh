@@ -88,6 +88,8 @@ done
 git -C "$WT" checkout -q --detach -f "$head"
 echo
 cat "$table"
+{ cat "$table"; echo; echo "prove: $passed passed, $failed failed"; } >"$PROVE/published.md"
+publish prove.md "make prove" "$PROVE/published.md"
 echo
 echo "prove: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
