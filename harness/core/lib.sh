@@ -149,15 +149,16 @@ build_and_test() {	# build_and_test OUT RESULTS_DIR [FRAGMENT...]
 
 # What a benchmark target printed, kept where the docs link it: docs/
 # results/NAME is written only by the target named in its first line, with
-# the commit of this repository (marked when the work tree had changes),
+# the commit of this repository (marked when patches/ or harness/ had
+# uncommitted changes),
 # the tip of the series it measured and the date above what it printed.
 # Further FILEs (a chart) are copied beside it unchanged.
 publish() {	# publish NAME TARGET TEXT_FILE [FILE...]
 	local name=$1 target=$2 text=$3 dir=$TOP/docs/results dirty=
 	shift 3
 	mkdir -p "$dir"
-	[ -z "$(git -C "$TOP" status --porcelain -- . ':!docs/results')" ] ||
-		dirty=' (with uncommitted changes)'
+	[ -z "$(git -C "$TOP" status --porcelain -- patches harness Makefile)" ] ||
+		dirty=' (with uncommitted changes to patches/ or harness/)'
 	{
 		printf '`%s` at %s%s, series %s, %s:\n\n' "$target" \
 			"$(git -C "$TOP" log -1 --format='%h (%s)')" "$dirty" \
