@@ -63,8 +63,8 @@ done
 echo
 cat "$RES/attach-cost.md"
 
-# The medians as bars, log scale: the series' grace periods are 250 to 700
-# times the base's whole setup and teardown.
+# The medians as bars, log scale: the series' grace periods are orders of
+# magnitude longer than the base's whole setup and teardown.
 sed -n 's/^| \(base\|series\) | \([0-9]*\) | [0-9]* | \([0-9]*\) | [0-9]* |$/\1 \2 \3/p' \
 	"$RES/table.md" >"$RES/attach-cost.dat"
 "$TOP/harness/core/deps.sh" gnuplot-nox
