@@ -13,7 +13,7 @@
 set -euo pipefail
 . "$(dirname "$0")/../core/lib.sh"
 
-"$TOP/harness/core/deps.sh"
+"$TOP/harness/core/deps.sh" gnuplot-nox
 "$TOP/harness/core/prepare.sh" >/dev/null
 RES=$BUILD/attach-cost
 mkdir -p "$RES"
@@ -35,6 +35,7 @@ kernel() {	# kernel NAME: the build directory of NAME, built if needed
 
 printf '| kernel | setup: median us | setup: mean us | teardown: median us | teardown: mean us |\n' >"$RES/table.md"
 printf '|---|--:|--:|--:|--:|\n' >>"$RES/table.md"
+: >"$RES/attach-cost.dat"	# NAME SETUP_MEDIAN TEARDOWN_MEDIAN, for the chart
 for name in base series; do
 	step "attach cost: $name"
 	out=$(kernel "$name")
@@ -54,6 +55,7 @@ for name in base series; do
 	teardown=$(sed -n 's/^ATTACH teardown .*median_us=\([0-9]*\) mean_us=\([0-9]*\).*/\1 | \2/p' "$RES/$name.console.log")
 	[ -n "$setup" ] && [ -n "$teardown" ] || die "$name: no ATTACH lines in $RES/$name.console.log"
 	echo "| $name | $setup | $teardown |" >>"$RES/table.md"
+	echo "$name ${setup%% *} ${teardown%% *}" >>"$RES/attach-cost.dat"
 done
 {
 	echo "attach cost, ${ATTACH_CYCLES:-20} cycles per kernel, guest time (-icount shift=0,sleep=off), $(git -C "$TREE" log -1 --format=%h HEAD):"
@@ -65,9 +67,6 @@ cat "$RES/attach-cost.md"
 
 # The medians as bars, log scale: the series' grace periods are orders of
 # magnitude longer than the base's whole setup and teardown.
-sed -n 's/^| \(base\|series\) | \([0-9]*\) | [0-9]* | \([0-9]*\) | [0-9]* |$/\1 \2 \3/p' \
-	"$RES/table.md" >"$RES/attach-cost.dat"
-"$TOP/harness/core/deps.sh" gnuplot-nox
 gnuplot <<GP || die "gnuplot failed"
 set terminal svg size 700,420 noenhanced font 'sans,11'
 set output '$RES/attach-cost.svg'
