@@ -95,15 +95,28 @@ worktree() {	# worktree DIR REV
 	fi
 }
 
+# 6.12 is Debian's source as it comes: its tree and its build are kept in
+# the user's cache dir, one per package version, so that a clean clone
+# (and make ism, which boots it too) reuses them; build/bench/src-6.12
+# links there. Kbuild names the sources relatively (see above), so the
+# build does not depend on where the tree is. One user at a time.
 unpack_612() {
-	local dir=$B/src-6.12
-	[ -f "$dir/Makefile" ] && return 0
-	[ -r "$TARBALL_612" ] || die "$TARBALL_612 missing: apt-get install linux-source-6.12"
-	step "unpacking linux-source-6.12"
-	rm -rf "$dir" "$dir.tmp"
-	mkdir -p "$dir.tmp"
-	tar -xf "$TARBALL_612" -C "$dir.tmp" --strip-components=1
-	mv "$dir.tmp" "$dir"
+	local ver dir
+	ver=$(dpkg-query -W -f='${Version}' linux-source-6.12)
+	dir=$CACHE/linux-source-6.12/$ver
+	mkdir -p "$CACHE/linux-source-6.12"
+	exec 7>"$CACHE/linux-source-6.12/.lock"
+	flock 7
+	if [ ! -f "$dir/Makefile" ]; then
+		[ -r "$TARBALL_612" ] || die "$TARBALL_612 missing: apt-get install linux-source-6.12"
+		step "unpacking linux-source-6.12 $ver"
+		rm -rf "$dir" "$dir.tmp"
+		mkdir -p "$dir.tmp"
+		tar -xf "$TARBALL_612" -C "$dir.tmp" --strip-components=1
+		mv "$dir.tmp" "$dir"
+	fi
+	[ -L "$B/src-6.12" ] || rm -rf "$B/src-6.12"
+	ln -sfn "$dir" "$B/src-6.12"
 }
 
 # Configure (when the fragment changed) and build the kernel of TREE in
@@ -166,13 +179,17 @@ boot() {	# boot NAME MODE MEM [kernel parameters...]
 	echo "$name $(basename "$log" .log | cut -d- -f2-) $(($(date +%s) - t0))" >>"$RES/durations.txt"
 }
 
-worktree "$B/src-base" base
-worktree "$B/src-series" series
-unpack_612
+for k in $KERNELS; do
+	case $k in
+	6.12)	unpack_612 ;;
+	*)	worktree "$B/src-$k" "$k" ;;
+	esac
+done
 for k in $KERNELS; do
 	build_kernel "$k" "$B/src-$k"
 	build_tool "$k" "$B/src-$k"
 done
+exec 7>&-	# the 6.12 tree's lock (unpack_612): built, only read from now on
 [ "${BENCH_BUILD_ONLY:-0}" = 1 ] && exit 0
 
 # One static guest for all kernels, packed by the base's gen_init_cpio

@@ -15,7 +15,7 @@
  * harness/ism/report.py:
  *
  *   ism: function BDF pft 0xNN
- *   ism: vfio maps N unmaps N
+ *   ism: vfio maps N unmaps N at IOVA
  *   ism: reads ok | ism: reads stopped
  *   ism: stat NAME: VALUE         (the function's debugfs statistics)
  *   ism: error events N           (zpci "reports an error" lines)
@@ -204,7 +204,7 @@ static void vfio_phase(unsigned long long iova)
 	write_file(path, "\n");
 	write_file("/sys/bus/pci/drivers/vfio-pci/unbind", fn);
 	write_file("/sys/bus/pci/drivers_probe", fn);	/* a built-in driver */
-	say("vfio maps %d unmaps %d", maps, unmaps);
+	say("vfio maps %d unmaps %d at %#llx", maps, unmaps, iova);
 }
 
 /*
@@ -272,6 +272,39 @@ static int read_until(long long goal, double stall)
 	return ok;
 }
 
+/*
+ * Make the function's virtio-rng the one /dev/hwrng reads: the hwrng core
+ * reads the best rng it has, which need not be this one (6.12 builds in
+ * the s390 TRNG, and when the function goes to vfio-pci and comes back its
+ * rng registers anew behind the one that took over). Prints the rngs.
+ */
+static void read_this_rng(void)
+{
+	const char *dir = "/sys/class/misc/hw_random";
+	char path[256], avail[256], cur[64], *tok, *save;
+	int fd, n;
+
+	snprintf(path, sizeof(path), "%s/rng_available", dir);
+	fd = open(path, O_RDONLY);
+	n = fd < 0 ? 0 : read(fd, avail, sizeof(avail) - 1);
+	if (fd >= 0)
+		close(fd);
+	avail[n > 0 ? n : 0] = 0;
+	avail[strcspn(avail, "\n")] = 0;
+	say("rngs: %s", avail);
+	for (tok = strtok_r(avail, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+		if (strncmp(tok, "virtio_rng", 10))
+			continue;
+		snprintf(cur, sizeof(cur), "%.63s", tok);
+		snprintf(path, sizeof(path), "%s/rng_current", dir);
+		if (write_file(path, cur))
+			say("cannot make %s the current rng", cur);
+		else
+			say("reading %s", cur);
+		return;
+	}
+}
+
 /* How many zpci error events the kernel log reports. */
 static int error_events(void)
 {
@@ -313,6 +346,7 @@ int main(void)
 	say("%d modules loaded, %d failed", loaded, failed);
 	for (i = 0; i < 100 && (access("/dev/hwrng", F_OK) || stat_of("Mapped pages") < 0); i++)
 		usleep(100000);
+	read_this_rng();
 	say("reads %s", read_until(goal, stall) ? "ok" : "stopped");
 	print_stats();
 out:

@@ -62,7 +62,8 @@ def base_failure_trace(after_map):
 def console(reads='ok', maps=0, unmapped=0, events=0, end=True, extra=(),
             series_counters=None, vfio=(VFIO, VFIO)):
     lines = ['ism: function 0003:00:00.0 pft 0x05',
-             'ism: vfio maps %d unmaps %d' % vfio, 'ism: reads %s' % reads,
+             'ism: vfio maps %d unmaps %d at 0x100000000' % vfio,
+             'ism: reads %s' % reads,
              'ism: stat Mapped pages: %d' % maps,
              'ism: stat Unmapped pages: %d' % unmapped]
     for k, v in (series_counters or {}).items():
@@ -116,6 +117,23 @@ class ReportTest(unittest.TestCase):
         probe = [rpcit(0x100000000, 1), rpcit(0x100001000, 1)]
         rc, failed, out = self.run_report('series', c, probe + trace)
         self.assertEqual((rc, failed), (0, set()), out)
+
+    def test_driver_bound_at_boot_counts_before_the_vfio_phase(self):
+        # a built-in virtio-rng (6.12) maps and unmaps at boot, before
+        # the VFIO phase: neither VFIO's unmaps nor the DMA API's
+        c, trace = self.healthy_series()
+        top = 0x100000000 + 4096 * (PAGES - 1)
+        boot = [fill(top), rpcit(top, 1, gone=1)]
+        rc, failed, out = self.run_report('series', c, boot + trace)
+        self.assertEqual((rc, failed), (0, set()), out)
+
+    def test_dma_api_unmap_counted_as_vfio_fails(self):
+        # without VFIO's last unmap refresh, the DMA API's unmaps up to
+        # its first refresh of that page would be taken for VFIO's
+        c, trace = self.healthy_series()
+        rc, failed, _ = self.run_report('series', c,
+                                        trace[:VFIO - 1] + trace[VFIO:])
+        self.assertEqual((rc, failed), (1, {'one_rpcit_per_unmap'}))
 
     def test_sound_base_failure_passes(self):
         c = console(reads='stopped', maps=PAGES - 1, events=1)
