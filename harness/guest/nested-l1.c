@@ -13,6 +13,10 @@
  *   pressure  lazy, with L1's vfio_iommu_type1.dma_entry_limit at
  *             NESTED_DMA_LIMIT, so that QEMU answers L2's RPCITs with
  *             "insufficient resources" and L2 must free mappings
+ *   ism       strict, through NESTED_ISM_DEVICE instead: the function
+ *             that L0 (the QEMU of harness/qemu/) models as ISM, which
+ *             needs no refresh after a map; L1 must refresh each unmap
+ *             and no map (L0 judges the refreshes by the ISM rules)
  * Each L2 run is a KTAP subtest, one test per check; its console lines go
  * to L1's console as "RUN| line", and the RPCITs L1 issued while L2 read,
  * counted in debugfs, are printed as "# NESTED run=..." lines. The KTAP
@@ -21,6 +25,7 @@
  *
  * Environment (kernel parameters "name=value"):
  *   NESTED_DEVICE      L1's function (default 0001:00:00.0)
+ *   NESTED_ISM_DEVICE  the function of the ism run (default 0003:00:00.0)
  *   NESTED_DMA_RANGE   its DMA range, START-END in hex, as L0 gives it
  *   NESTED_RUNS        (default "lazy strict pressure")
  *   NESTED_KIB         KiB per L2 read pass, two passes (default 64)
@@ -48,11 +53,12 @@
 #define READ_SIZE	256	/* bytes per L2 read, as in nested-l2.c */
 #define LIMIT_PARAM	"/sys/module/vfio_iommu_type1/parameters/dma_entry_limit"
 #define ZPCI_EVENT	"reports an error for PCI function"
+#define ISM_PFT		"0x05"
 #define MAX_RUNS	8
 #define MAX_RESULTS	256
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
-static const char *dev;
+static const char *dev;		/* the function of the current run */
 static char stats_path[128];
 
 struct result {
@@ -385,7 +391,9 @@ static void run_l2(int run, const char *extra, unsigned long kib, int timeout)
 		"-device", NULL, NULL,
 	};
 	unsigned long reads = 2 * kib * 1024 / READ_SIZE;
+	int ism = !strcmp(run_names[run], "ism");
 	int in[2], out[2], status = 0, killed = 0, i;
+	const char *count_check;
 	struct run_state s = { .run = run };
 	char vfio[64];
 	size_t fill = 0;
@@ -476,19 +484,29 @@ static void run_l2(int run, const char *extra, unsigned long kib, int timeout)
 	for (i = 0; i < (int)ARRAY_SIZE(l2_checks); i++)
 		if (!has_result(run, l2_checks[i]))
 			add(run, 0, l2_checks[i], "L2 did not report it");
+	count_check = ism ? "l1_refreshes_each_unmap_and_no_map" :
+			    "l1_counts_the_rpcits_of_the_reads";
 	if (s.go_sent < 2)
-		add(run, 0, "l1_counts_the_rpcits_of_the_reads", "L2 did not get that far");
+		add(run, 0, count_check, "L2 did not get that far");
 	else if (!s.c0.sw || !s.c1.sw)
-		add(run, 0, "l1_counts_the_rpcits_of_the_reads",
-		    "%s: no RPCIT counters", stats_path);
+		add(run, 0, count_check, "%s: no RPCIT counters", stats_path);
+	else if (ism)
+		/*
+		 * Strict L2: each read's unmap reaches L1 as a VFIO unmap,
+		 * which L1 refreshes; its maps need no refresh on ISM (9
+		 * in 10, for reads that reuse a mapping).
+		 */
+		add(run, s.c1.map == s.c0.map &&
+		    (s.c1.unmap - s.c0.unmap) * 10 >= reads * 9, count_check,
+		    "%llu Map and %llu Unmap RPCITs for %lu reads",
+		    s.c1.map - s.c0.map, s.c1.unmap - s.c0.unmap, reads);
 	else
 		/*
 		 * Each L2 read maps a page through VFIO in L1, and L0's
 		 * function needs a refresh after a map: at least one Map
 		 * RPCIT a read (9 in 10, for reads that reuse a mapping).
 		 */
-		add(run, (s.c1.map - s.c0.map) * 10 >= reads * 9,
-		    "l1_counts_the_rpcits_of_the_reads",
+		add(run, (s.c1.map - s.c0.map) * 10 >= reads * 9, count_check,
 		    "%llu Map RPCITs for %lu reads", s.c1.map - s.c0.map, reads);
 	if (!strcmp(run_names[run], "pressure")) {
 		if (s.l2_global_seen)
@@ -606,6 +624,35 @@ static const char *env(const char *name, const char *def)
 	return v && *v ? v : def;
 }
 
+/* The function the next checks and the next L2 run use */
+static void use_function(const char *bdf)
+{
+	dev = bdf;
+	snprintf(stats_path, sizeof(stats_path),
+		 "/sys/kernel/debug/pci/%s/statistics", dev);
+}
+
+/* The ism run: its function must be ISM and go to vfio-pci first */
+static void prepare_ism_run(int run, const char *bdf)
+{
+	char path[128], pft[16] = "";
+	FILE *f;
+	int rc;
+
+	use_function(bdf);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/pft", dev);
+	f = fopen(path, "r");
+	if (!f || !fgets(pft, sizeof(pft), f))
+		snprintf(pft, sizeof(pft), "none");
+	if (f)
+		fclose(f);
+	pft[strcspn(pft, "\n")] = 0;
+	add(run, !strcmp(pft, ISM_PFT), "function_is_type_ism", "%s: pft %s", dev, pft);
+	rc = bind_vfio(dev);
+	add(run, !rc, "binds_to_vfio_pci", "%s%s%s", dev, rc ? ": " : "",
+	    rc ? strerror(-rc) : "");
+}
+
 int main(void)
 {
 	unsigned long kib = strtoul(env("NESTED_KIB", "64"), NULL, 0);
@@ -619,9 +666,7 @@ int main(void)
 	mount_or_warn("debugfs", "/sys/kernel/debug", "debugfs");
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGPIPE, SIG_IGN);
-	dev = env("NESTED_DEVICE", "0001:00:00.0");
-	snprintf(stats_path, sizeof(stats_path),
-		 "/sys/kernel/debug/pci/%s/statistics", dev);
+	use_function(env("NESTED_DEVICE", "0001:00:00.0"));
 	snprintf(runs, sizeof(runs), "%s", env("NESTED_RUNS", "lazy strict pressure"));
 
 	rc = bind_vfio(dev);
@@ -647,8 +692,11 @@ int main(void)
 		rc = write_file(LIMIT_PARAM, strcmp(tok, "pressure") ? def_limit : limit);
 		if (rc)
 			add(run, 0, "dma_entry_limit_is_set", "%s", strerror(-rc));
-		run_l2(run, strcmp(tok, "strict") ? "" : "s390_iommu=strict",
-		       kib, timeout);
+		if (!strcmp(tok, "ism"))
+			prepare_ism_run(run, env("NESTED_ISM_DEVICE", "0003:00:00.0"));
+		run_l2(run, strcmp(tok, "strict") && strcmp(tok, "ism") ? "" :
+		       "s390_iommu=strict", kib, timeout);
+		use_function(env("NESTED_DEVICE", "0001:00:00.0"));
 	}
 	write_file(LIMIT_PARAM, def_limit);
 

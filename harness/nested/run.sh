@@ -7,6 +7,14 @@
 # through VFIO type1. L1's init (guest/nested-l1.c) runs L2
 # (guest/nested-l2.c) once per policy: lazy, strict, and lazy under
 # resource pressure, prints KTAP and powers off; report.py counts it.
+# L0 is the QEMU of harness/qemu/, and a second function (uid 3) is the
+# one it models as ISM (pft=5, refresh=off): a fourth L2 run, "ism",
+# passes that one through (strict), and L0's trace of it is judged here:
+#
+#   l0:ism.function_found_its_translations   it did DMA (IOTLB misses)
+#   l0:ism.no_ism_error        no refresh over a translation in use, no
+#                              refresh that failed
+#   l0:ism.no_refresh_after_map   L1 refreshed none of its maps
 #
 #   run.sh [series|base]      L1 = build/linux (base + series, the
 #                             default) or the base (worktree at tag base)
@@ -37,7 +45,7 @@ if [ -n "${NESTED_TREE:-}" ]; then
 fi
 RES=$N/results-$name
 LOG=$RES/console.log
-RUNS=${NESTED_RUNS:-lazy,strict,pressure}
+RUNS=${NESTED_RUNS:-lazy,strict,pressure,ism}
 L2_TIMEOUT=${NESTED_L2_TIMEOUT:-900}
 # The DMA range QEMU gives its zPCI functions, cut to L1's memory (-m 2048)
 # by the DMA API of 6.1: its reserved regions must be the rest.
@@ -50,6 +58,7 @@ MUST=(PCI S390_IOMMU VFIO VFIO_IOMMU_TYPE1 VFIO_PCI VIRTIO_PCI
 
 "$TOP/harness/core/deps.sh" qemu-system-misc:s390x
 "$TOP/harness/core/prepare.sh" >/dev/null
+l0_qemu=$("$TOP/harness/qemu/build.sh") || die "building the ISM model's QEMU"
 rm -rf "$RES"
 mkdir -p "$N" "$RES"
 
@@ -162,13 +171,17 @@ cat "$N/l1/files.list" >>"$N/l1/initramfs.list"
 step "nested: booting L1 ($name) in qemu-system-s390x; L1 runs L2 with the function passed through: ${RUNS//,/, } (timeout ${TIMEOUT}s, console log: $LOG)"
 t0=$(date +%s)
 rc=0
-timeout --kill-after=10 "$TIMEOUT" nice -n 19 qemu-system-s390x \
+timeout --kill-after=10 "$TIMEOUT" nice -n 19 "$l0_qemu" -L /usr/share/qemu \
 	-machine s390-ccw-virtio -cpu qemu -m 2048 -smp 2 \
 	-nodefaults -nographic -no-reboot -serial stdio \
 	-kernel "$N/out-$name/arch/s390/boot/bzImage" -initrd "$N/l1/initramfs.cpio" \
 	-append "console=ttyS0 panic=-1 NESTED_DEVICE=0001:00:00.0 NESTED_DMA_RANGE=$DMA_RANGE NESTED_RUNS=$RUNS NESTED_KIB=${NESTED_KIB:-64} NESTED_DMA_LIMIT=${NESTED_DMA_LIMIT:-64} NESTED_L2_TIMEOUT=$L2_TIMEOUT" \
 	-device zpci,uid=1,fid=0,target=rng0 \
 	-device virtio-rng-pci,id=rng0,disable-legacy=on,iommu_platform=on \
+	-device zpci,uid=3,fid=2,target=ism0,pft=5,refresh=off \
+	-device virtio-rng-pci,id=ism0,disable-legacy=on,iommu_platform=on \
+	-trace s390_pci_rpcit -trace s390_pci_iotlb_fill -trace s390_pci_ism_in_use \
+	-D "$RES/l0-trace.log" \
 	</dev/null >"$LOG" 2>&1 || rc=$?
 step "nested: L1 ran in $(($(date +%s) - t0))s"
 if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
@@ -183,7 +196,46 @@ fi
 KUNIT_EXPECTED=0 MANIFEST=$TOP/harness/nested/manifest \
 	python3 "$TOP/harness/core/report.py" "$LOG" "$RES" "$l1_tree" "$N/out-$name/.config" \
 	>"$RES/report.txt" || rc=1
-sed 's/^guest:/nested:/' "$RES/report.txt"
+grep -v '^guest: [0-9]* passed' "$RES/report.txt" || true	# its failures, if any
+# L0's checks of the ISM function (fid 2), added to report.py's summary
+python3 - "$RES" "$LOG" <<'PY' >"$RES/l0.txt" || rc=1
+import json, re, sys
+res, log = sys.argv[1:3]
+fid = 'zPCI fid 0x2: '
+fills = errors = after_map = in_use = 0
+try:
+    lines = [l for l in open(res + '/l0-trace.log', errors='replace') if fid in l]
+except OSError:
+    lines = None
+for l in lines or []:
+    if l.startswith('s390_pci_iotlb_fill'):
+        fills += 1
+    elif l.startswith('s390_pci_ism_in_use'):
+        in_use += 1
+    elif l.startswith('s390_pci_rpcit'):
+        m = re.search(r'made (\d+) .* error (0x[0-9a-f]+)', l)
+        after_map += bool(m and int(m.group(1)))
+        errors += bool(m and int(m.group(2), 16))
+seen = lines is not None
+checks = [
+    ('function_found_its_translations', seen and fills > 0,
+     '%d IOTLB misses filled' % fills),
+    ('no_ism_error', seen and fills > 0 and in_use == 0 and errors == 0,
+     '%d refreshes over a translation in use, %d failed' % (in_use, errors)),
+    ('no_refresh_after_map', seen and fills > 0 and after_map == 0,
+     '%d refreshes after a map' % after_map),
+]
+s = json.load(open(res + '/summary.json'))
+for name, ok, why in checks:
+    s['results'].append({'name': 'l0:ism.' + name, 'status': 'PASS' if ok else 'FAIL'})
+    s['passed' if ok else 'failed'] += 1
+    print('  %s l0:ism.%s (%s)' % ('PASS' if ok else 'FAIL', name, why))
+json.dump(s, open(res + '/summary.json', 'w'), indent=1)
+print('nested: %d passed, %d failed, %d skipped (console log: %s)'
+      % (s['passed'], s['failed'], s['skipped'], log))
+sys.exit(1 if s['failed'] else 0)
+PY
+cat "$RES/l0.txt"
 
 # RPCITs per L2 read, from the "# NESTED" lines of L1's KTAP
 python3 - "$LOG" "$RES" "$name" <<'PY'
@@ -218,5 +270,10 @@ series)	target="make nested" ;;
 base)	target="make nested BASE=1" ;;
 *)	target="NESTED_TREE=$NESTED_TREE NESTED_NAME=$name harness/nested/run.sh" ;;
 esac
-publish "nested-$name.md" "$target" "$RES/nested.md"
+{
+	cat "$RES/nested.md"
+	echo
+	grep '^nested: [0-9]* passed' "$RES/l0.txt" | sed 's/ (console log: .*//'
+} >"$RES/published.md"
+publish "nested-$name.md" "$target" "$RES/published.md"
 exit $rc
