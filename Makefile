@@ -15,13 +15,14 @@ test:
 stress:
 	@harness/core/stress.sh
 
-# Nested VFIO: L2 in QEMU in L1 drives L0's zPCI function; L1 is the
-# series, or the base with BASE=1 (part of make test: the series).
+# Nested VFIO: L2 in QEMU in L1 drives L0's zPCI functions, one of them
+# modelled as ISM; L1 is the series, or the base with BASE=1 (part of
+# make test: the series).
 nested:
 	@harness/nested/run.sh $(if $(BASE),base,series)
 
 # ISM in QEMU with a model of its refresh rules (harness/qemu/): the
-# failure on the base, none with the series (part of make test).
+# failure on the base, none with the series or 6.12 (part of make test).
 ism:
 	@harness/ism/run.sh
 

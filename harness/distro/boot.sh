@@ -1,6 +1,6 @@
 #!/bin/bash
 # Boot the kernel of make check's distro build (Debian's s390x config +
-# harness/distro/series.config, no debug information; build/distro/out, left at
+# harness/distro/series.config, no debug information; $DISTRO_OUT, left at
 # the tip of the series by harness/distro/check.sh) with VFIO as modules and run
 # the VFIO selftests on it (harness/distro/modboot.sh). What it adds to that
 # build: the final link (bzImage) and the .ko files of the modules the
@@ -15,7 +15,7 @@ set -euo pipefail
 . "$(dirname "$0")/../core/lib.sh"
 . "$TOP/harness/distro/lib.sh"
 
-src=$DISTRO/src obj=$DISTRO/out res=$DISTRO/boot mdir=$DISTRO/boot-modules
+src=$DISTRO_SRC obj=$DISTRO_OUT res=$DISTRO/boot mdir=$DISTRO/boot-modules
 # dependencies first (kvm.ko is not one: vfio-pci's zPCI KVM support
 # goes through a hook in the kernel; it would not load under TCG anyway)
 MODS="virt/lib/irqbypass drivers/vfio/vfio drivers/vfio/vfio_virqfd

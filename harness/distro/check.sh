@@ -23,13 +23,12 @@
 # are rebuilt whole each time, so that their warnings are seen.
 #
 # Sourced by proof/check.sh (distro_check); run alone it prints the same items.
-# Works in build/distro/src (a worktree of build/linux) and build/distro/out.
+# Works in $DISTRO_SRC and $DISTRO_OUT (distro/lib.sh: in the user's cache
+# dir, reused by the next run); logs and configs go to build/distro.
 # shellcheck shell=bash
 
 [ -n "${TOP:-}" ] || . "$(dirname "${BASH_SOURCE[0]}")/../core/lib.sh"
 . "$TOP/harness/distro/lib.sh"
-DISTRO_SRC=$DISTRO/src
-DISTRO_OUT=$DISTRO/out
 DISTRO_DIRS="drivers/iommu drivers/vfio arch/s390/pci drivers/s390/net"
 # Modules outside those directories that export symbols theirs use:
 # modpost resolves only against vmlinux.o and the modules it is given.
@@ -48,18 +47,20 @@ cpu_seconds() {
 	awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%d\n", ($14 + $15) / hz }' "/proc/$$/stat"
 }
 
+# $DISTRO_SRC at REV of build/linux. Checkout writes only the files that
+# differ from what the tree holds, so make rebuilds only what they change.
 distro_worktree() {	# distro_worktree REV
 	local rev
-	if [ ! -e "$DISTRO_SRC/.git" ]; then
-		git -C "$TREE" worktree prune
-		git -C "$TREE" worktree add -q --detach "$DISTRO_SRC" "$1" || return 1
-	fi
-	[ "$(git -C "$DISTRO_SRC" rev-parse --show-toplevel 2>/dev/null)" = "$DISTRO_SRC" ] ||
-		{ echo "$DISTRO_SRC is not a worktree of its own" >&2; return 1; }
-	# REV is resolved in build/linux: "HEAD" in the worktree is its own
 	rev=$(git -C "$TREE" rev-parse "$1^{commit}") || return 1
-	[ "$(git -C "$DISTRO_SRC" rev-parse HEAD)" = "$rev" ] ||
-		git -C "$DISTRO_SRC" checkout -q -f --detach "$rev"
+	if [ "$(git -C "$DISTRO_SRC" rev-parse --show-toplevel 2>/dev/null)" != "$DISTRO_SRC" ]; then
+		rm -rf "$DISTRO_SRC" "$DISTRO_OUT"
+		git init -q "$DISTRO_SRC" || return 1
+	fi
+	git -C "$DISTRO_SRC" cat-file -e "$rev^{commit}" 2>/dev/null ||
+		git -C "$DISTRO_SRC" fetch -q --no-tags "$TREE" \
+			+refs/tags/base:refs/tags/base +HEAD:refs/heads/tip || return 1
+	[ "$(git -C "$DISTRO_SRC" rev-parse -q --verify HEAD)" = "$rev" ] ||
+		git -C "$DISTRO_SRC" checkout -q -f --detach "$rev" || return 1
 	git -C "$DISTRO_SRC" clean -qfdx
 }
 
@@ -152,7 +153,10 @@ PY
 
 distro_check() {	# distro_check DIR
 	local dir=$1 st syms s t0 cfg tip_ok
-	mkdir -p "$dir" "$DISTRO"
+	mkdir -p "$dir" "$DISTRO" "$CACHE/distro"
+	# one clone at a time in the shared tree, until the end of the check
+	exec 8>"$CACHE/distro/.lock"
+	flock 8
 	t0=$(date +%s)
 	"$TOP/harness/core/deps.sh" ccache xz-utils >/dev/null || { result "distro config: ccache installed" 1; return 1; }
 	rm -f "$dir"/distro.*
@@ -227,6 +231,7 @@ distro_check() {	# distro_check DIR
 	result "distro config: the series' Kconfig symbols ($(echo ${syms:-none})) are off, also with KUNIT=m KUNIT_ALL_TESTS=m, and it enables nothing new" \
 		$st "$dir/distro.kconfig"
 	step "distro config: $(($(date +%s) - t0))s in all" >&2
+	exec 8>&-
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then

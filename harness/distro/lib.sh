@@ -5,6 +5,16 @@
 
 [ -n "${TOP:-}" ] || . "$(dirname "${BASH_SOURCE[0]}")/../core/lib.sh"
 DISTRO=$BUILD/distro
+# The tree and the build of make check's distro items live in the user's
+# cache dir (lib.sh), not in build/: Debian's config builds some 10,000
+# objects for vmlinux.o, which take minutes even as ccache hits. Kept,
+# the base and the tip each rebuild only what differs from the other (and
+# a clean clone, only what differs from the last run): git writes only
+# the files that change, and make compares times. The source is a git
+# repository of its own that fetches base and tip from build/linux
+# (whose base commit is the same in every clone); one user at a time.
+DISTRO_SRC=$CACHE/distro/src
+DISTRO_OUT=$CACHE/distro/out
 DISTRO_CONFIG_PKG=linux-config-6.1
 DISTRO_CONFIG_NAME=config.s390x_none_s390x
 # ccache (lib.sh) in depend mode: no extra preprocessor run per file on a
