@@ -659,6 +659,7 @@ int main(void)
 	const char *limit = env("NESTED_DMA_LIMIT", "64");
 	int timeout = atoi(env("NESTED_L2_TIMEOUT", "600")), rc;
 	char runs[128], *tok, *save, def_limit[32] = "";
+	const char *main_dev = env("NESTED_DEVICE", "0001:00:00.0");
 
 	mount_or_warn("proc", "/proc", "proc");
 	mount_or_warn("sysfs", "/sys", "sysfs");
@@ -666,7 +667,7 @@ int main(void)
 	mount_or_warn("debugfs", "/sys/kernel/debug", "debugfs");
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGPIPE, SIG_IGN);
-	use_function(env("NESTED_DEVICE", "0001:00:00.0"));
+	use_function(main_dev);
 	snprintf(runs, sizeof(runs), "%s", env("NESTED_RUNS", "lazy strict pressure"));
 
 	rc = bind_vfio(dev);
@@ -696,7 +697,7 @@ int main(void)
 			prepare_ism_run(run, env("NESTED_ISM_DEVICE", "0003:00:00.0"));
 		run_l2(run, strcmp(tok, "strict") && strcmp(tok, "ism") ? "" :
 		       "s390_iommu=strict", kib, timeout);
-		use_function(env("NESTED_DEVICE", "0001:00:00.0"));
+		use_function(main_dev);
 	}
 	write_file(LIMIT_PARAM, def_limit);
 
