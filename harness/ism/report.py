@@ -78,24 +78,30 @@ def read_guest(path):
     return g
 
 
-def read_trace(path, vfio_last=None):
-    """QEMU's trace; unmap RPCITs up to the first one that covers
-    vfio_last (the last page of the VFIO phase) are "early_unmap"."""
+def read_trace(path, vfio_last=None, fid=None):
+    """QEMU's trace (of function fid only, if given); unmap RPCITs up to
+    the first one that covers vfio_last (the last page of the VFIO phase)
+    are "early_unmap"."""
     in_vfio = vfio_last is not None
     t = {'global': 0, 'after_map': 0, 'unmap': 0, 'early_unmap': 0, 'in_use': 0,
          'new': [], 'fills': [], 'first_global_error': None, 'global_pages': None,
-         'ok': False}
+         'made': 0, 'errors': 0, 'ok': False}
+    mark = None if fid is None else 'zPCI fid 0x%x: ' % fid
     try:
         f = open(path, errors='replace')
     except OSError:
         return t
     t['ok'] = True
     for line in f:
+        if mark and mark not in line:
+            continue
         m = RPCIT.search(line)
         if m:
             start, length = int(m.group(1), 16), int(m.group(2), 16)
             glob, made = int(m.group(3)), int(m.group(4))
             error = int(m.group(7), 16)
+            t['made'] += made > 0	# refreshes that found new translations
+            t['errors'] += error != 0
             if glob:
                 if t['global'] == 0:
                     t['first_global_error'] = error

@@ -198,25 +198,14 @@ KUNIT_EXPECTED=0 MANIFEST=$TOP/harness/nested/manifest \
 	>"$RES/report.txt" || rc=1
 grep -v '^guest: [0-9]* passed' "$RES/report.txt" || true	# its failures, if any
 # L0's checks of the ISM function (fid 2), added to report.py's summary
-python3 - "$RES" "$LOG" <<'PY' >"$RES/l0.txt" || rc=1
-import json, re, sys
+python3 - "$RES" "$LOG" "$TOP/harness/ism" <<'PY' >"$RES/l0.txt" || rc=1
+import json, sys
 res, log = sys.argv[1:3]
-fid = 'zPCI fid 0x2: '
-fills = errors = after_map = in_use = 0
-try:
-    lines = [l for l in open(res + '/l0-trace.log', errors='replace') if fid in l]
-except OSError:
-    lines = None
-for l in lines or []:
-    if l.startswith('s390_pci_iotlb_fill'):
-        fills += 1
-    elif l.startswith('s390_pci_ism_in_use'):
-        in_use += 1
-    elif l.startswith('s390_pci_rpcit'):
-        m = re.search(r'made (\d+) .* error (0x[0-9a-f]+)', l)
-        after_map += bool(m and int(m.group(1)))
-        errors += bool(m and int(m.group(2), 16))
-seen = lines is not None
+sys.path.insert(0, sys.argv[3])
+from report import read_trace	# harness/ism/report.py: the same trace
+t = read_trace(res + '/l0-trace.log', fid=2)
+seen, fills, in_use = t['ok'], len(t['fills']), t['in_use']
+errors, after_map = t['errors'], t['made']
 checks = [
     ('function_found_its_translations', seen and fills > 0,
      '%d IOTLB misses filled' % fills),
