@@ -13,29 +13,52 @@ series_hash() {
 	series_patches | xargs -r cat | sha256sum | cut -d' ' -f1
 }
 
+# The base commit as unpack_base makes it, kept per package version in
+# the user's cache dir: a clean clone's tree is cloned from it in seconds,
+# where unpacking the tarball and adding its files to git takes a minute.
+# The commit is the same either way (fixed dates and names).
+base_repo() {	# base_repo VERSION
+	echo "$CACHE/base/$1.git"
+}
+
 unpack_base() {
-	local ver tmp
+	local ver tmp repo
 	[ -r "$BASE_TARBALL" ] || die "$BASE_TARBALL missing: apt-get install $BASE_PKG"
 	ver=$(dpkg-query -W -f='${Version}' "$BASE_PKG")
-	step "unpacking $BASE_PKG $ver"
+	repo=$(base_repo "$ver")
 	rm -rf "$TREE" "$TREE.tmp"
 	tmp=$TREE.tmp
-	mkdir -p "$tmp"
-	tar -xf "$BASE_TARBALL" -C "$tmp" --strip-components=1
+	if git -C "$repo" rev-parse -q --verify refs/tags/base >/dev/null 2>&1; then
+		step "cloning $BASE_PKG $ver from $repo"
+		git clone -q -b base-branch "$repo" "$tmp" &&
+			git -C "$tmp" remote remove origin || die "could not clone $repo"
+	else
+		step "unpacking $BASE_PKG $ver"
+		mkdir -p "$tmp"
+		tar -xf "$BASE_TARBALL" -C "$tmp" --strip-components=1
+		(
+			cd "$tmp"
+			git init -q -b base-branch
+			# The tarball's top-level .gitignore may ignore
+			# everything (Debian packaging); add every file the
+			# tarball has.
+			git add -A -f .
+			GIT_AUTHOR_DATE="2000-01-01T00:00:00Z" \
+			GIT_COMMITTER_DATE="2000-01-01T00:00:00Z" \
+			git -c user.name=base -c user.email=base@localhost \
+				commit -q -m "Linux 6.1.$(sed -n 's/^SUBLEVEL = //p' Makefile) ($BASE_PKG $ver)"
+			git tag base
+		) || die "could not make a git tree of the base"
+		mkdir -p "$(dirname "$repo")"
+		rm -rf "$repo.tmp"
+		git clone -q --bare "$tmp" "$repo.tmp" && mv "$repo.tmp" "$repo" ||
+			echo "warning: could not keep the base in $repo" >&2
+	fi
 	sublevel=$(sed -n 's/^SUBLEVEL = //p' "$tmp/Makefile")
 	[ "$(sed -n 's/^VERSION = //p' "$tmp/Makefile").$(sed -n 's/^PATCHLEVEL = //p' "$tmp/Makefile")" = 6.1 ] ||
 		die "$BASE_PKG $ver is not Linux 6.1"
 	(
 		cd "$tmp"
-		git init -q -b base-branch
-		# The tarball's top-level .gitignore may ignore everything
-		# (Debian packaging); add every file the tarball has.
-		git add -A -f .
-		GIT_AUTHOR_DATE="2000-01-01T00:00:00Z" \
-		GIT_COMMITTER_DATE="2000-01-01T00:00:00Z" \
-		git -c user.name=base -c user.email=base@localhost \
-			commit -q -m "Linux 6.1.$sublevel ($BASE_PKG $ver)"
-		git tag base
 		git checkout -q -b series
 		# git am needs a committer; the patches keep their authors.
 		git config user.name "$(git config user.name || echo 'series harness')"
