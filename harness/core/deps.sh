@@ -2,6 +2,7 @@
 # Install the Debian packages the harness needs, only those that are missing.
 # usage: deps.sh [EXTRA_PACKAGE...]  (make bench asks for what only it needs)
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 
 # NAME:s390x is not installed: harness/core/s390x-debs.sh unpacks it with its
 # Depends under build/ for the nested guest, once the host has its own.
@@ -32,11 +33,13 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq >/dev/null ||
+flock "$APT_LOCK" apt-get update -qq >/dev/null ||
 	{ echo "deps: apt-get update failed" >&2; exit 1; }
-if ! apt-get install -y -qq --no-install-recommends "${missing[@]}" >build-deps.log 2>&1; then
+log=$(mktemp)
+if ! flock "$APT_LOCK" apt-get install -y -qq --no-install-recommends "${missing[@]}" >"$log" 2>&1; then
 	echo "deps: apt-get install failed; last lines of the log:" >&2
-	tail -n 20 build-deps.log >&2
+	tail -n 20 "$log" >&2
+	rm -f "$log"
 	exit 1
 fi
-rm -f build-deps.log
+rm -f "$log"

@@ -31,6 +31,12 @@ export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-20G}
 export CCACHE_IGNOREOPTIONS=${CCACHE_IGNOREOPTIONS:-"-fmacro-prefix-map=/* -Wa,-I/*"}
 KCC="ccache ${CROSS_COMPILE}gcc"
 
+# apt-get and dpkg refuse to run while another holds their locks, and make
+# test runs parts beside each other: the harness runs each of its apt-get
+# and dpkg calls that install, fetch or read lists under this lock
+# (flock "$APT_LOCK" COMMAND...), waiting for the others.
+APT_LOCK=${TMPDIR:-/tmp}/s390-iommu-series.apt.lock
+
 # ccache hands the compiler the source as a path relative to the build
 # directory (../linux/…), which Kbuild's -fmacro-prefix-map=$(srctree)/=
 # does not strip: strip that one too, so __FILE__ (WARN and BUG

@@ -21,8 +21,8 @@ if ! dpkg --print-foreign-architectures | grep -qx s390x ||
    ! apt-cache show "${pkgs[0]}" >/dev/null 2>&1; then
 	[ "$(id -u)" -eq 0 ] || die "s390x packages are unknown to apt and we are not root (dpkg --add-architecture s390x; apt-get update)"
 	step "adding the s390x architecture to apt (multiarch)"
-	dpkg --add-architecture s390x
-	apt-get update -qq >/dev/null || die "apt-get update failed"
+	flock "$APT_LOCK" dpkg --add-architecture s390x
+	flock "$APT_LOCK" apt-get update -qq >/dev/null || die "apt-get update failed"
 fi
 
 # Real s390x packages only: "<virtual>" entries are provided by others,
@@ -32,7 +32,7 @@ list=$(apt-cache depends --recurse --no-recommends --no-suggests \
 	grep -E '^[a-z0-9][^ ]*:s390x$' | sort -u)
 # One line per package: file name (name_version_arch.deb) and URI.
 # shellcheck disable=SC2086 # one argument per package
-uris=$(apt-get download --print-uris $list |
+uris=$(flock "$APT_LOCK" apt-get download --print-uris $list |
 	sed -n "s/^'\([^']*\)' \([^ ]*\) .*/\2 \1/p" | sort)
 [ -n "$uris" ] || die "apt-get download --print-uris found nothing for ${pkgs[*]}"
 if [ -f "$ROOT/.debs" ] && [ "$(cat "$ROOT/.debs")" = "$(cut -d' ' -f1 <<<"$uris")" ]; then
@@ -46,7 +46,7 @@ while read -r file _; do
 	[ -s "$S390X/debs/$file" ] || missing+=("${file%%_*}:s390x=$(sed 's/^[^_]*_\([^_]*\)_.*/\1/; s/%3a/:/' <<<"$file")")
 done <<<"$uris"
 if [ ${#missing[@]} -gt 0 ]; then
-	(cd "$S390X/debs" && apt-get download -q "${missing[@]}") >"$S390X/download.log" 2>&1 ||
+	(cd "$S390X/debs" && flock "$APT_LOCK" apt-get download -q "${missing[@]}") >"$S390X/download.log" 2>&1 ||
 		{ tail -n 20 "$S390X/download.log" >&2; die "apt-get download failed (log: $S390X/download.log)"; }
 fi
 

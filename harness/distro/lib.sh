@@ -33,18 +33,18 @@ distro_base_config() {
 	mkdir -p "$dir"
 	if ! dpkg --print-foreign-architectures | grep -qx s390x; then
 		[ "$(id -u)" -eq 0 ] || { echo "error: dpkg has no s390x architecture and we are not root" >&2; return 1; }
-		dpkg --add-architecture s390x
+		flock "$APT_LOCK" dpkg --add-architecture s390x
 	fi
 	ver=$(apt-cache policy "$DISTRO_CONFIG_PKG:s390x" 2>/dev/null | sed -n 's/^  Candidate: //p')
 	if [ -z "$ver" ] || [ "$ver" = "(none)" ]; then
-		apt-get update -qq >/dev/null 2>&1 || true
+		flock "$APT_LOCK" apt-get update -qq >/dev/null 2>&1 || true
 		ver=$(apt-cache policy "$DISTRO_CONFIG_PKG:s390x" 2>/dev/null | sed -n 's/^  Candidate: //p')
 	fi
 	if [ -n "$ver" ] && [ "$ver" != "(none)" ]; then
 		cfg=$dir/$DISTRO_CONFIG_NAME-$ver
 		if [ ! -s "$cfg" ]; then
 			rm -rf "$dir/x" && mkdir -p "$dir/x"
-			(cd "$dir" && apt-get download -q "$DISTRO_CONFIG_PKG:s390x=$ver") >"$dir/download.log" 2>&1 &&
+			(cd "$dir" && flock "$APT_LOCK" apt-get download -q "$DISTRO_CONFIG_PKG:s390x=$ver") >"$dir/download.log" 2>&1 &&
 				deb=$(ls "$dir"/"${DISTRO_CONFIG_PKG}"_*_s390x.deb | tail -n 1) &&
 				dpkg-deb -x "$deb" "$dir/x" &&
 				xz -dc "$dir/x/usr/src/$DISTRO_CONFIG_PKG/$DISTRO_CONFIG_NAME.xz" >"$cfg.tmp" &&

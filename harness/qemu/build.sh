@@ -44,7 +44,7 @@ ensure_deb_src() {
 		sed -n 's/^deb /deb-src /p' /etc/apt/sources.list \
 			>/etc/apt/sources.list.d/s390-series-src.list
 	fi
-	apt-get update -qq >/dev/null 2>&1 || true
+	flock "$APT_LOCK" apt-get update -qq >/dev/null 2>&1 || true
 	has_source || die "apt-get source cannot find qemu $ver"
 }
 
@@ -53,7 +53,7 @@ ensure_deb_src
 rm -rf "$dir"
 mkdir -p "$dir/dl"
 step "qemu: apt-get source qemu=$ver" >&2
-(cd "$dir/dl" && apt-get source -q --download-only "qemu=$ver") >"$dir/source.log" 2>&1 ||
+(cd "$dir/dl" && flock "$APT_LOCK" apt-get source -q --download-only "qemu=$ver") >"$dir/source.log" 2>&1 ||
 	{ tail -n 20 "$dir/source.log" >&2; die "apt-get source qemu=$ver failed"; }
 dpkg-source -x "$dir"/dl/qemu_*.dsc "$dir/src" >>"$dir/source.log" 2>&1 ||
 	{ tail -n 20 "$dir/source.log" >&2; die "dpkg-source -x failed"; }
