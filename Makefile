@@ -60,7 +60,7 @@ prepare:
 	@harness/core/deps.sh && harness/core/prepare.sh
 
 clean:
-	rm -rf build/out build/out-debug build/bisect-out build/results build/results-debug build/nested build/ism
+	rm -rf build/out build/out-debug build/results build/results-debug build/nested build/ism
 
 distclean:
 	rm -rf build

@@ -15,6 +15,7 @@ set -euo pipefail
 
 "$TOP/harness/core/deps.sh" gnuplot-nox
 "$TOP/harness/core/prepare.sh" >/dev/null
+lock_worktree
 RES=$BUILD/attach-cost
 mkdir -p "$RES"
 ${CROSS_COMPILE}gcc -static -O2 -Wall -Wextra -Werror -I"$TOP/harness/guest" \

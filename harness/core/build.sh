@@ -20,6 +20,7 @@ for kc in $kunitconfigs; do
 done
 
 log=$out/build.log
+CCACHE_BASEDIR=$(ccache_basedir "$tree")
 make_options=("CC=$KCC" "$(file_prefix_map "$tree" "$out")")
 
 # kunit.py build configures first (two make olddefconfig runs, 15 s of a

@@ -89,22 +89,63 @@ series_kunitconfigs() {
 	done <"$TOP/harness/core/kunitconfigs"
 }
 
-# The worktree that make check and make prove walk, and its build.
-WT=$BUILD/bisect
-BOUT=$BUILD/bisect-out
+# The tree that make check and make prove walk, and its build, where make
+# ism and make attach-cost find the base built. Both live in the user's
+# cache dir, as make check's distro tree does: kept, a clean clone
+# rebuilds only what differs from the last commit built there (the base,
+# four minutes as ccache hits in a new build directory, becomes one
+# checkout away from the tip). The tree is a git repository of its own
+# that fetches base and HEAD from build/linux (the base commit is the
+# same in every clone); one make at a time (lock_worktree). Their names
+# are those they had in build/: ccache_basedir.
+WT=$CACHE/worktree/bisect
+BOUT=$CACHE/worktree/bisect-out
 
-ensure_worktree() {	# ensure_worktree REV: create it at REV if missing
-	[ -d "$WT" ] && return 0
-	git -C "$TREE" worktree prune
-	git -C "$TREE" worktree add -q --detach "$WT" "$1"
+# The CCACHE_BASEDIR for a build of TREE: the clone (above) for a tree in
+# it; for one outside (WT), its parent, so that a tree and build of the
+# same names side by side hash alike wherever they are.
+ccache_basedir() {	# ccache_basedir TREE
+	case $1/ in
+	"$TOP"/*) echo "$TOP" ;;
+	*) dirname "$1" ;;
+	esac
 }
 
-# The base, built in the bisect worktree ($BOUT), where make check, make
-# ism and make attach-cost all find it.
+# Hold the lock of the tree until this script and its children end. A
+# make that finds it held waits for the other to end.
+lock_worktree() {
+	[ -n "${BISECT_LOCKED:-}" ] && return 0
+	mkdir -p "$CACHE/worktree" || return 1
+	exec 9>"$CACHE/worktree/.lock"
+	flock 9
+	export BISECT_LOCKED=1
+}
+
+# $WT at REV of build/linux, nothing else in it, with every commit from
+# base to build/linux's HEAD (those make check and make prove check out).
+# Checkout writes only the files that differ from what the tree holds, so
+# make rebuilds only what they change.
+ensure_worktree() {	# ensure_worktree REV
+	local rev tip
+	lock_worktree || return 1
+	rev=$(git -C "$TREE" rev-parse "$1^{commit}") &&
+		tip=$(git -C "$TREE" rev-parse HEAD) || return 1
+	if [ "$(git -C "$WT" rev-parse --show-toplevel 2>/dev/null)" != "$WT" ]; then
+		rm -rf "$WT" "$BOUT"
+		git init -q "$WT" || return 1
+	fi
+	if ! git -C "$WT" cat-file -e "$rev^{commit}" 2>/dev/null ||
+	   ! git -C "$WT" cat-file -e "$tip^{commit}" 2>/dev/null; then
+		git -C "$WT" fetch -q --no-tags "$TREE" \
+			+refs/tags/base:refs/tags/base +HEAD:refs/heads/tip || return 1
+	fi
+	git -C "$WT" checkout -q -f --detach "$rev" && git -C "$WT" clean -qfdx
+}
+
+# The base, built in $BOUT, where make check, make ism and make
+# attach-cost all find it.
 build_base() {
-	ensure_worktree base || return 1
-	git -C "$WT" checkout -q --detach base && git -C "$WT" clean -qfdx &&
-		"$TOP/harness/core/build.sh" "$WT" "$BOUT"
+	ensure_worktree base && "$TOP/harness/core/build.sh" "$WT" "$BOUT"
 }
 
 # Pack the selftests of TREE with the kernel built in OUT, boot it with the

@@ -55,6 +55,7 @@ python3 "$TOP/harness/ism/test_report.py" 2>"$RES/test_report.log" ||
 	{ cat "$RES/test_report.log" >&2; fail "harness/ism/test_report.py"; }
 "$TOP/harness/core/deps.sh" || fail "deps.sh"
 "$TOP/harness/core/prepare.sh" || fail "prepare.sh"
+lock_worktree || fail "the lock of the bisect tree"
 qemu=$("$TOP/harness/qemu/build.sh") || fail "building the ISM model's QEMU"
 ${CROSS_COMPILE}gcc -static -O2 -Wall -Wextra -Werror -I"$TOP/harness/guest" \
 	-o "$ISM/init" "$TOP/harness/guest/ism.c" || fail "building ism.c"

@@ -16,6 +16,7 @@ set -uo pipefail
 
 "$TOP/harness/core/deps.sh" || exit 1
 "$TOP/harness/core/prepare.sh" || exit 1
+lock_worktree || exit 1
 
 CHECKS=$RESULTS/checks
 mkdir -p "$CHECKS"
@@ -106,7 +107,10 @@ for c in $commits; do
 	i=$((i + 1))
 	subj=$(git -C "$TREE" log -1 --format=%s "$c")
 	tag=$(printf '%04d' $i)
-	git -C "$WT" checkout -q --detach "$c"
+	if ! git -C "$WT" checkout -q --detach "$c" 2>"$CHECKS/$tag.checkout"; then
+		result "$tag checks out in the bisect tree: $subj" 1 "$CHECKS/$tag.checkout"
+		continue
+	fi
 	if ! "$TOP/harness/core/build.sh" "$WT" "$BOUT" >"$CHECKS/$tag.build" 2>&1; then
 		result "$tag builds: $subj" 1 "$CHECKS/$tag.build"
 		continue

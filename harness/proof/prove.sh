@@ -13,6 +13,7 @@ set -uo pipefail
 
 "$TOP/harness/core/deps.sh" || exit 1
 "$TOP/harness/core/prepare.sh" || exit 1
+lock_worktree || exit 1
 
 PROVE=$RESULTS/prove
 rm -rf "$PROVE"
@@ -54,7 +55,10 @@ PY
 for m in "$TOP"/harness/proof/mutations/*.patch; do
 	name=$(basename "$m" .patch)
 	fix=$(header "$m" Fix) restores=$(header "$m" Restores)
-	git -C "$WT" checkout -q --detach -f "$head"
+	if ! git -C "$WT" checkout -q --detach -f "$head" 2>"$PROVE/$name.log"; then
+		result "$name: the bisect tree checks out the tip" 1 "$PROVE/$name.log"
+		continue
+	fi
 	git -C "$WT" clean -qfdx
 	# grep reads all of it: with pipefail, grep -q could SIGPIPE git log
 	if ! git -C "$TREE" log --format=%s base..HEAD | grep -xF "$fix" >/dev/null; then
