@@ -81,23 +81,49 @@ objects() {
 	done
 }
 
-warnings() {	# warnings OUTFILE: W=1 and sparse warnings of the touched files
-	local objs
-	objs=$(objects)
-	[ -n "$objs" ] || { : >"$1"; return 0; }
-	# shellcheck disable=SC2086
-	touch $(for o in $objs; do echo "$WT/${o%.o}.c"; done)
-	# shellcheck disable=SC2086
-	make -s -C "$WT" O="$BOUT" CC="$KCC" "$(file_prefix_map "$WT" "$BOUT")" \
-		-j"$JOBS" W=1 C=1 $objs 2>&1 |
+# The objects of objects() that commit C compiles differently from its
+# parent: those whose dependencies (Kbuild's .cmd file) name a C file that
+# C changes. A change to anything else that can reach the compiler (a
+# header, a Kconfig or Makefile) may reach them all: all of them. An
+# object that C leaves alone compiles as at the step before, which
+# checked it.
+changed_objects() {	# changed_objects C
+	local f o others
+	others=$(git -C "$TREE" diff --name-only "$1^" "$1" |
+		grep -vE '\.c$|^Documentation/|^tools/|^MAINTAINERS$')
+	for o in $(objects); do
+		if [ -n "$others" ]; then
+			echo "$o"
+			continue
+		fi
+		for f in $(git -C "$TREE" diff --name-only "$1^" "$1" -- '*.c'); do
+			if grep -qE "/${f//./\\.}( |\$)" "$BOUT/$(dirname "$o")/.$(basename "$o").cmd"; then
+				echo "$o"
+				break
+			fi
+		done
+	done
+}
+
+warnings() {	# warnings OUTFILE OBJECT...: their W=1 and sparse warnings
+	local out=$1 o
+	shift
+	[ $# -gt 0 ] || { : >"$out"; return 0; }
+	for o; do
+		touch "$WT/${o%.o}.c"
+	done
+	CCACHE_BASEDIR=$(ccache_basedir "$WT") \
+		make -s -C "$WT" O="$BOUT" CC="$KCC" "$(file_prefix_map "$WT" "$BOUT")" \
+		-j"$JOBS" W=1 C=1 "$@" 2>&1 |
 		grep -E 'warning:|error:' |
 		sed -E -e "s|$WT/||g" -e 's/:[0-9]+:[0-9]+:/:/' -e 's/:[0-9]+:/:/' |
-		sort -u >"$1"
+		sort -u >"$out"
 }
 
 step "building the base in the bisect worktree (full build, then incremental)" >&2
 if build_base >"$CHECKS/base.build" 2>&1; then
-	warnings "$CHECKS/base.warnings"
+	# shellcheck disable=SC2046
+	warnings "$CHECKS/base.warnings" $(objects)
 else
 	result "base builds" 1 "$CHECKS/base.build"
 fi
@@ -117,7 +143,8 @@ for c in $commits; do
 	fi
 	result "$tag builds: $subj" 0
 
-	warnings "$CHECKS/$tag.warnings"
+	# shellcheck disable=SC2046
+	warnings "$CHECKS/$tag.warnings" $(changed_objects "$c")
 	comm -13 "$CHECKS/base.warnings" "$CHECKS/$tag.warnings" >"$CHECKS/$tag.new-warnings"
 	[ ! -s "$CHECKS/$tag.new-warnings" ]
 	result "$tag adds no W=1/sparse warning" $? "$CHECKS/$tag.new-warnings"
