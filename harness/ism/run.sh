@@ -112,18 +112,20 @@ pack() {	# pack OUT DIR
 }
 
 # Wait for QEMU (PID) to exit; how it ended goes to $how. Once the guest printed
-# its end, QEMU gets 30 s to power off: a kernel whose function is in the
-# error state (the base) can hang in its power-off, after the tests.
+# its end, QEMU gets 10 s to power off (the series and 6.12 take under
+# one): a kernel whose function is in the error state (the base) can hang
+# in its power-off, after the tests. QEMU ends on SIGTERM as on a power
+# off, its trace written out.
 watch_guest() {	# watch_guest PID CONSOLE
 	local end=$((SECONDS + ${ISM_TIMEOUT:-600})) i
 	how=
 	while kill -0 "$1" 2>/dev/null; do
 		if grep -q '^### ism end' "$2"; then
-			for i in $(seq 30); do
+			for i in $(seq 10); do
 				kill -0 "$1" 2>/dev/null || break
 				sleep 1
 			done
-			kill "$1" 2>/dev/null && how="ended by the harness 30 s after the guest's end"
+			kill "$1" 2>/dev/null && how="ended by the harness 10 s after the guest's end"
 			break
 		fi
 		if [ $SECONDS -ge $end ]; then
