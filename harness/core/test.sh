@@ -1,7 +1,7 @@
 #!/bin/bash
-# make test: the main job, the tests of report.py, make ism, make check,
-# make prove and, beside it, make stress and make nested; ends with
-# "N passed, N failed".
+# make test: the main job, then the tests of report.py, make ism, make
+# check and make prove and, beside them, make stress and make nested; ends
+# with "N passed, N failed".
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -43,21 +43,12 @@ part() {	# part NAME SECONDS COMMAND...
 
 part run 3600 "$TOP/harness/core/run.sh"
 run_rc=$?
-# report.py itself, on console logs of broken runs (harness/core/fixtures/)
-REPORT_TREE=$TREE part report 600 /usr/bin/python3 -m pytest -q -p no:cacheprovider \
-	"$TOP/harness/core/test_report.py" 2>&1 | tee "$RESULTS/report-tests.log"
-report_rc=${PIPESTATUS[0]}
-# ISM in the model: the series is the kernel just built; the base is built
-# in make check's worktree, where make check finds it built
-part ism 3600 "$TOP/harness/ism/run.sh"
-ism_rc=$?
-part check 5400 "$TOP/harness/proof/check.sh" 2>&1 | tee "$RESULTS/check.log"
-check_rc=${PIPESTATUS[0]}
 # make stress and make nested build and boot kernels of their own, apart
-# from the worktree that make check and make prove walk: they run beside
-# make prove, whose steps mostly link or boot on one CPU of two, and what
-# they print follows prove's.
-beside=$RESULTS/beside-prove
+# from the tree that make ism, make check and make prove walk: they run
+# beside those, whose steps mostly link or boot on one CPU of two, and
+# what they print follows prove's. (The packages and the QEMU they share
+# with the others are installed and built under locks.)
+beside=$RESULTS/beside
 rm -rf "$beside"
 mkdir -p "$beside"
 (
@@ -68,6 +59,16 @@ mkdir -p "$beside"
 	echo $? >"$beside/nested.rc"
 ) >"$beside/log" 2>&1 </dev/null &
 beside_pid=$!
+# report.py itself, on console logs of broken runs (harness/core/fixtures/)
+REPORT_TREE=$TREE part report 600 /usr/bin/python3 -m pytest -q -p no:cacheprovider \
+	"$TOP/harness/core/test_report.py" 2>&1 | tee "$RESULTS/report-tests.log"
+report_rc=${PIPESTATUS[0]}
+# ISM in the model: the series is the kernel just built; the base is built
+# in make check's worktree, where make check finds it built
+part ism 3600 "$TOP/harness/ism/run.sh"
+ism_rc=$?
+part check 5400 "$TOP/harness/proof/check.sh" 2>&1 | tee "$RESULTS/check.log"
+check_rc=${PIPESTATUS[0]}
 part prove 5400 "$TOP/harness/proof/prove.sh" 2>&1 | tee "$RESULTS/prove.log"
 prove_rc=${PIPESTATUS[0]}
 wait "$beside_pid"
