@@ -88,15 +88,15 @@ objects() {
 # object that C leaves alone compiles as at the step before, which
 # checked it.
 changed_objects() {	# changed_objects C
-	local f o others
-	others=$(git -C "$TREE" diff --name-only "$1^" "$1" |
-		grep -vE '\.c$|^Documentation/|^tools/|^MAINTAINERS$')
+	local f o changed others
+	changed=$(git -C "$TREE" diff --name-only "$1^" "$1")
+	others=$(grep -vE '\.c$|^Documentation/|^tools/|^MAINTAINERS$' <<<"$changed")
 	for o in $(objects); do
 		if [ -n "$others" ]; then
 			echo "$o"
 			continue
 		fi
-		for f in $(git -C "$TREE" diff --name-only "$1^" "$1" -- '*.c'); do
+		for f in $(grep '\.c$' <<<"$changed"); do
 			if grep -qE "/${f//./\\.}( |\$)" "$BOUT/$(dirname "$o")/.$(basename "$o").cmd"; then
 				echo "$o"
 				break
