@@ -121,25 +121,31 @@ lock_worktree() {
 	export BISECT_LOCKED=1
 }
 
-# $WT at REV of build/linux, nothing else in it, with every commit from
-# base to build/linux's HEAD (those make check and make prove check out).
-# Checkout writes only the files that differ from what the tree holds, so
-# make rebuilds only what they change.
-ensure_worktree() {	# ensure_worktree REV
-	local rev tip
-	lock_worktree || return 1
-	rev=$(git -C "$TREE" rev-parse "$1^{commit}") &&
+# SRC, a git repository of its own in the cache dir, at REV of build/linux
+# and nothing else in it, with every commit from base to build/linux's
+# HEAD. Checkout writes only the files that differ from what the tree
+# holds, so make rebuilds in OUT only what they change. A SRC that is not
+# such a repository is made anew, and OUT with it.
+cached_checkout() {	# cached_checkout SRC OUT REV
+	local src=$1 rev tip
+	rev=$(git -C "$TREE" rev-parse "$3^{commit}") &&
 		tip=$(git -C "$TREE" rev-parse HEAD) || return 1
-	if [ "$(git -C "$WT" rev-parse --show-toplevel 2>/dev/null)" != "$WT" ]; then
-		rm -rf "$WT" "$BOUT"
-		git init -q "$WT" || return 1
+	if [ "$(git -C "$src" rev-parse --show-toplevel 2>/dev/null)" != "$src" ]; then
+		rm -rf "$src" "$2"
+		git init -q "$src" || return 1
 	fi
-	if ! git -C "$WT" cat-file -e "$rev^{commit}" 2>/dev/null ||
-	   ! git -C "$WT" cat-file -e "$tip^{commit}" 2>/dev/null; then
-		git -C "$WT" fetch -q --no-tags "$TREE" \
+	if ! git -C "$src" cat-file -e "$rev^{commit}" 2>/dev/null ||
+	   ! git -C "$src" cat-file -e "$tip^{commit}" 2>/dev/null; then
+		git -C "$src" fetch -q --no-tags "$TREE" \
 			+refs/tags/base:refs/tags/base +HEAD:refs/heads/tip || return 1
 	fi
-	git -C "$WT" checkout -q -f --detach "$rev" && git -C "$WT" clean -qfdx
+	git -C "$src" checkout -q -f --detach "$rev" && git -C "$src" clean -qfdx
+}
+
+# $WT at REV, under its lock (make check and make prove check out the
+# commits from base to HEAD there).
+ensure_worktree() {	# ensure_worktree REV
+	lock_worktree && cached_checkout "$WT" "$BOUT" "$1"
 }
 
 # The base, built in $BOUT, where make check, make ism and make

@@ -50,18 +50,7 @@ cpu_seconds() {
 # $DISTRO_SRC at REV of build/linux. Checkout writes only the files that
 # differ from what the tree holds, so make rebuilds only what they change.
 distro_worktree() {	# distro_worktree REV
-	local rev
-	rev=$(git -C "$TREE" rev-parse "$1^{commit}") || return 1
-	if [ "$(git -C "$DISTRO_SRC" rev-parse --show-toplevel 2>/dev/null)" != "$DISTRO_SRC" ]; then
-		rm -rf "$DISTRO_SRC" "$DISTRO_OUT"
-		git init -q "$DISTRO_SRC" || return 1
-	fi
-	git -C "$DISTRO_SRC" cat-file -e "$rev^{commit}" 2>/dev/null ||
-		git -C "$DISTRO_SRC" fetch -q --no-tags "$TREE" \
-			+refs/tags/base:refs/tags/base +HEAD:refs/heads/tip || return 1
-	[ "$(git -C "$DISTRO_SRC" rev-parse -q --verify HEAD)" = "$rev" ] ||
-		git -C "$DISTRO_SRC" checkout -q -f --detach "$rev" || return 1
-	git -C "$DISTRO_SRC" clean -qfdx
+	cached_checkout "$DISTRO_SRC" "$DISTRO_OUT" "$1"
 }
 
 # Compiler and modpost messages of a build log -> one a line, paths
