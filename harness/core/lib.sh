@@ -60,6 +60,13 @@ step() {
 	echo "==> $*"
 }
 
+# CPU time (user + system) of the children that shell PID (default: this
+# script's, $$) has waited for, in seconds: fields 16 and 17 of
+# /proc/PID/stat (a command substitution's "times" would not see them).
+cpu_seconds() {	# cpu_seconds [PID]
+	awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%d\n", ($14 + $15) / hz }' "/proc/${1:-$$}/stat"
+}
+
 # One item of make check: "ok     NAME" or "FAILED NAME" with the start of
 # DETAIL FILE, counted in the caller's $passed and $failed.
 result() {	# result NAME STATUS [DETAIL FILE]

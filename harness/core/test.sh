@@ -24,9 +24,9 @@ deadline=$((start + budget))
 mkdir -p "$RESULTS"
 exec > >(tee "$RESULTS/make-test.log") 2>&1
 part() {	# part NAME SECONDS COMMAND...
-	local name=$1 limit=$2 rc t0
+	local name=$1 limit=$2 rc t0 c0 me=$BASHPID
 	shift 2
-	t0=$(date +%s)
+	t0=$(date +%s) c0=$(cpu_seconds "$me")
 	[ $((deadline - t0)) -lt "$limit" ] && limit=$((deadline - t0))
 	if [ "$limit" -le 0 ]; then
 		echo "error: make $name not started: make test's ${budget}s are spent" >&2
@@ -34,7 +34,8 @@ part() {	# part NAME SECONDS COMMAND...
 	fi
 	timeout --kill-after=30 "$limit" "$@"
 	rc=$?
-	step "make $name: $(($(date +%s) - t0))s (exit $rc)"
+	# CPU: what the part's processes used, on all CPUs
+	step "make $name: $(($(date +%s) - t0))s (exit $rc, CPU $(($(cpu_seconds "$me") - c0))s)"
 	if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
 		echo "error: make $name did not end within ${limit}s" >&2
 	fi

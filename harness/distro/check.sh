@@ -40,13 +40,6 @@ DISTRO_DIRS="drivers/iommu drivers/vfio arch/s390/pci drivers/s390/net"
 DISTRO_DEP_MODULES="net/smc/smc.ko arch/s390/kvm/kvm.ko virt/lib/irqbypass.ko
 	drivers/s390/cio/ccwgroup.ko net/bridge/bridge.ko"
 
-# CPU time (user + system) of the children this shell has waited for, in
-# seconds (fields 16 and 17 of /proc/PID/stat; a subshell's "times" would
-# not see them).
-cpu_seconds() {
-	awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%d\n", ($14 + $15) / hz }' "/proc/$$/stat"
-}
-
 # $DISTRO_SRC at REV of build/linux. Checkout writes only the files that
 # differ from what the tree holds, so make rebuilds only what they change.
 distro_worktree() {	# distro_worktree REV
