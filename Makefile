@@ -59,6 +59,8 @@ export:
 prepare:
 	@harness/core/deps.sh && harness/core/prepare.sh
 
+# (build/out, out-debug and nested/out-series are links: the tip's builds
+# stay in ~/.cache/s390-iommu-series/tip, which make rebuilds incrementally.)
 clean:
 	rm -rf build/out build/out-debug build/results build/results-debug build/nested build/ism
 

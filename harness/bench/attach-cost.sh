@@ -15,7 +15,7 @@ set -euo pipefail
 
 "$TOP/harness/core/deps.sh" gnuplot-nox
 "$TOP/harness/core/prepare.sh" >/dev/null
-lock_worktree
+lock_tip && lock_worktree
 RES=$BUILD/attach-cost
 mkdir -p "$RES"
 ${CROSS_COMPILE}gcc -static -O2 -Wall -Wextra -Werror -I"$TOP/harness/guest" \
@@ -24,7 +24,7 @@ ${CROSS_COMPILE}gcc -static -O2 -Wall -Wextra -Werror -I"$TOP/harness/guest" \
 kernel() {	# kernel NAME: the build directory of NAME, built if needed
 	case $1 in
 	series)
-		"$TOP/harness/core/build.sh" "$TREE" "$OUT" >&2 || return 1
+		build_tip "$OUT" >&2 || return 1
 		echo "$OUT"
 		;;
 	base)

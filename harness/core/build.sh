@@ -8,7 +8,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 mkdir -p "$2"
-tree=$(cd "$1" && pwd) out=$(cd "$2" && pwd)
+tree=$(cd "$1" && pwd -P) out=$(cd "$2" && pwd -P)
 shift 2
 args=(--kunitconfig="$TOP/harness/core/kernel.config")
 for frag in "$@"; do

@@ -7,7 +7,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 mkdir -p "$2"
-TREE=$(cd "$1" && pwd) OUT=$(cd "$2" && pwd) initrd=$3
+TREE=$(cd "$1" && pwd -P) OUT=$(cd "$2" && pwd -P) initrd=$3
 guest=$OUT/guest
 mkdir -p "$guest"
 

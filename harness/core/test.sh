@@ -42,6 +42,9 @@ part() {	# part NAME SECONDS COMMAND...
 	return $rc
 }
 
+# The tip's builds (lib.sh: build_tip) are make test's until it ends:
+# its parts share them and take no lock of their own.
+lock_tip || die "the lock of the tip's builds ($TIP/.lock)"
 part run 3600 "$TOP/harness/core/run.sh"
 run_rc=$?
 # make stress and make nested build and boot kernels of their own, apart

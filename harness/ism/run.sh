@@ -20,7 +20,8 @@
 #
 #   run.sh [KERNEL...]      base, series, 6.12 (default: all three)
 #
-# The series is the kernel of make (build/out); the base is built with the
+# The series is the kernel of make (build/out, built if it is not of
+# build/linux as it is); the base is built with the
 # same harness/core/kernel.config in the worktree of make check, which reuses it.
 # 6.12 (upstream 53f8e9ad7653 never defers ISM's flushes; Debian's
 # linux-source-6.12) is the kernel of make bench and make compare, built
@@ -55,6 +56,11 @@ python3 "$TOP/harness/ism/test_report.py" 2>"$RES/test_report.log" ||
 	{ cat "$RES/test_report.log" >&2; fail "harness/ism/test_report.py"; }
 "$TOP/harness/core/deps.sh" || fail "deps.sh"
 "$TOP/harness/core/prepare.sh" || fail "prepare.sh"
+# The tip's lock (build/out) before the bisect tree's, in make test's
+# order; make prove's kernels (NAME:OUT) need only the latter.
+case " $KERNELS " in
+*" series "*) lock_tip || fail "the lock of the tip" ;;
+esac
 lock_worktree || fail "the lock of the bisect tree"
 qemu=$("$TOP/harness/qemu/build.sh") || fail "building the ISM model's QEMU"
 ${CROSS_COMPILE}gcc -static -O2 -Wall -Wextra -Werror -I"$TOP/harness/guest" \
@@ -67,9 +73,7 @@ kernel_build() {
 		echo "${1#*:}"
 		;;
 	series)
-		if [ ! -f "$OUT/arch/s390/boot/bzImage" ]; then
-			"$TOP/harness/core/build.sh" "$TREE" "$OUT" || return 1
-		fi
+		tip_built "$OUT" || build_tip "$OUT" >&2 || return 1
 		echo "$OUT"
 		;;
 	base)

@@ -63,17 +63,24 @@ rm -rf "$RES"
 mkdir -p "$N" "$RES"
 
 # Configure (when the fragment changed) and build the kernel of a tree.
+# The series' is built in the tip's copy of build/linux in the cache dir
+# (lib.sh: build_tip), where the last clean clone left its build.
 build_kernel() {	# build_kernel NAME TREE
-	local out=$N/out-$1 o t0
+	local out=$N/out-$1 o t0 basedir=$CCACHE_BASEDIR
+	if [ "$1" = series ]; then
+		out=$(tip_out "$out") && sync_tip || die "the tip's tree in $TIP"
+		set -- "$1" "$TIP_TREE"
+		basedir=$(ccache_basedir "$TIP_TREE")
+	fi
 	mkdir -p "$out"
 	if ! cmp -s "$TOP/harness/nested/kernel.config" "$out/nested.config"; then
-		nice -n 19 make -s -C "$2" O="$out" CC="$KCC" "$(file_prefix_map "$2" "$out")" KCONFIG_ALLCONFIG="$TOP/harness/nested/kernel.config" \
+		CCACHE_BASEDIR=$basedir nice -n 19 make -s -C "$2" O="$out" CC="$KCC" "$(file_prefix_map "$2" "$out")" KCONFIG_ALLCONFIG="$TOP/harness/nested/kernel.config" \
 			allnoconfig >"$out/build.log" 2>&1 ||
 			die "allnoconfig failed for $1 (log: $out/build.log)"
 		cp "$TOP/harness/nested/kernel.config" "$out/nested.config"
 	fi
 	t0=$(date +%s)
-	nice -n 19 make -C "$2" O="$out" CC="$KCC" "$(file_prefix_map "$2" "$out")" -j"$JOBS" bzImage >"$out/build.log" 2>&1 </dev/null || {
+	CCACHE_BASEDIR=$basedir nice -n 19 make -C "$2" O="$out" CC="$KCC" "$(file_prefix_map "$2" "$out")" -j"$JOBS" bzImage >"$out/build.log" 2>&1 </dev/null || {
 		grep -m 10 -E 'error:|Error [0-9]' "$out/build.log" | sed 's/^/    /' >&2
 		die "kernel build failed for $1 (log: $out/build.log)"
 	}
