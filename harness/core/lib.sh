@@ -149,6 +149,20 @@ cached_checkout() {	# cached_checkout SRC OUT REV
 	git -C "$src" checkout -q -f --detach "$rev" && git -C "$src" clean -qfdx
 }
 
+# make prove's tree and build: the same as the bisect tree's, but its
+# own, so that make prove runs beside make check; the names are the
+# bisect tree's (ccache_basedir). Its own lock (lock_prove_tree).
+PROVE_WT=$CACHE/prove/bisect
+PROVE_BOUT=$CACHE/prove/bisect-out
+
+lock_prove_tree() {
+	[ -n "${PROVE_LOCKED:-}" ] && return 0
+	mkdir -p "$CACHE/prove" || return 1
+	exec 5>"$CACHE/prove/.lock"
+	flock 5
+	export PROVE_LOCKED=1
+}
+
 # $WT at REV, under its lock (make check and make prove check out the
 # commits from base to HEAD there).
 ensure_worktree() {	# ensure_worktree REV

@@ -56,12 +56,15 @@ python3 "$TOP/harness/ism/test_report.py" 2>"$RES/test_report.log" ||
 	{ cat "$RES/test_report.log" >&2; fail "harness/ism/test_report.py"; }
 "$TOP/harness/core/deps.sh" || fail "deps.sh"
 "$TOP/harness/core/prepare.sh" || fail "prepare.sh"
-# The tip's lock (build/out) before the bisect tree's, in make test's
-# order; make prove's kernels (NAME:OUT) need only the latter.
+# The locks of the trees it builds in: the tip's (build/out) before the
+# bisect tree's (the base), in make test's order; make prove's kernels
+# (NAME:OUT) are built already.
 case " $KERNELS " in
 *" series "*) lock_tip || fail "the lock of the tip" ;;
 esac
-lock_worktree || fail "the lock of the bisect tree"
+case " $KERNELS " in
+*" base "*) lock_worktree || fail "the lock of the bisect tree" ;;
+esac
 qemu=$("$TOP/harness/qemu/build.sh") || fail "building the ISM model's QEMU"
 ${CROSS_COMPILE}gcc -static -O2 -Wall -Wextra -Werror -I"$TOP/harness/guest" \
 	-o "$ISM/init" "$TOP/harness/guest/ism.c" || fail "building ism.c"

@@ -2,7 +2,8 @@
 # make prove: show that the tests catch every fix. Each harness/proof/mutations/
 # *.patch undoes one fix on top of the whole series: it restores what the
 # base did (or, for a new behaviour, what the patch replaced), as its
-# header says. For each, in the bisect worktree: apply it, rebuild
+# header says. For each, in make prove's worktree (lib.sh: PROVE_WT, a
+# copy of make check's bisect tree): apply it, rebuild
 # incrementally, boot, run every test. A mutation is caught only when the
 # kernel booted, reported its tests and a named test failed; one that does
 # not apply, does not build or reports nothing fails make prove. A
@@ -13,12 +14,14 @@ set -uo pipefail
 
 "$TOP/harness/core/deps.sh" || exit 1
 "$TOP/harness/core/prepare.sh" || exit 1
-lock_worktree || exit 1
+# A tree of its own (lib.sh), so that make test runs make check beside
+lock_prove_tree || exit 1
+WT=$PROVE_WT BOUT=$PROVE_BOUT
 
 PROVE=$RESULTS/prove
 rm -rf "$PROVE"
 mkdir -p "$PROVE"
-ensure_worktree HEAD || exit 1
+cached_checkout "$WT" "$BOUT" HEAD || exit 1
 head=$(git -C "$TREE" rev-parse HEAD)
 table=$PROVE/table.md
 echo "| mutation | fix | restores | tests that fail with it |" >"$table"
