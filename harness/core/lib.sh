@@ -150,7 +150,7 @@ cached_checkout() {	# cached_checkout SRC OUT REV
 }
 
 # make prove's tree and build: the same as the bisect tree's, but its
-# own, so that make prove runs beside make check; the names are the
+# own, so that make prove and make check can run at once; the names are the
 # bisect tree's (ccache_basedir). Its own lock (lock_prove_tree).
 PROVE_WT=$CACHE/prove/bisect
 PROVE_BOUT=$CACHE/prove/bisect-out

@@ -14,7 +14,7 @@ set -uo pipefail
 
 "$TOP/harness/core/deps.sh" || exit 1
 "$TOP/harness/core/prepare.sh" || exit 1
-# A tree of its own (lib.sh), so that make test runs make check beside
+# A tree of its own (lib.sh): make check does not wait for it, nor it for check
 lock_prove_tree || exit 1
 WT=$PROVE_WT BOUT=$PROVE_BOUT
 
