@@ -121,11 +121,17 @@ ccache_basedir() {	# ccache_basedir TREE
 # Hold the lock of the tree until this script and its children end. A
 # make that finds it held waits for the other to end.
 lock_worktree() {
-	[ -n "${BISECT_LOCKED:-}" ] && return 0
-	mkdir -p "$CACHE/worktree" || return 1
-	exec 9>"$CACHE/worktree/.lock"
-	flock 9
-	export BISECT_LOCKED=1
+	hold_lock "$CACHE/worktree" BISECT_LOCKED
+}
+
+# Hold DIR/.lock until this script and its children end (they inherit
+# the open file), waiting for another holder to end; a child that finds
+# VAR set in its environment holds it already.
+hold_lock() {	# hold_lock DIR VAR
+	local fd
+	[ -n "${!2:-}" ] && return 0
+	mkdir -p "$1" && exec {fd}>"$1/.lock" && flock "$fd" || return 1
+	export "$2=1"
 }
 
 # SRC, a git repository of its own in the cache dir, at REV of build/linux
@@ -156,11 +162,7 @@ PROVE_WT=$CACHE/prove/bisect
 PROVE_BOUT=$CACHE/prove/bisect-out
 
 lock_prove_tree() {
-	[ -n "${PROVE_LOCKED:-}" ] && return 0
-	mkdir -p "$CACHE/prove" || return 1
-	exec 5>"$CACHE/prove/.lock"
-	flock 5
-	export PROVE_LOCKED=1
+	hold_lock "$CACHE/prove" PROVE_LOCKED
 }
 
 # $WT at REV, under its lock (make check and make prove check out the
@@ -182,11 +184,7 @@ TIP=$CACHE/tip
 TIP_TREE=$TIP/linux
 
 lock_tip() {
-	[ -n "${TIP_LOCKED:-}" ] && return 0
-	mkdir -p "$TIP" || return 1
-	exec 6>"$TIP/.lock"
-	flock 6
-	export TIP_LOCKED=1
+	hold_lock "$TIP" TIP_LOCKED
 }
 
 # What build/linux holds: its HEAD, its uncommitted changes and its
