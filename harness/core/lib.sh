@@ -104,9 +104,14 @@ series_kunitconfigs() {
 # checkout away from the tip). The tree is a git repository of its own
 # that fetches base and HEAD from build/linux (the base commit is the
 # same in every clone); one make at a time (lock_worktree). Their names
-# are those they had in build/: ccache_basedir.
-WT=$CACHE/worktree/bisect
-BOUT=$CACHE/worktree/bisect-out
+# are those of build/ (linux, out), as are the tip's below: with
+# ccache_basedir, a file that the series leaves as it is compiles to the
+# same hash in every one of these trees, so that on a new machine the
+# base's build here is served ccache hits (preprocessed mode: the
+# series' Kconfig symbols change autoconf.h) for what the tip's build
+# compiled first.
+WT=$CACHE/worktree/linux
+BOUT=$CACHE/worktree/out
 
 # The CCACHE_BASEDIR for a build of TREE: the clone (above) for a tree in
 # it; for one outside (WT), its parent, so that a tree and build of the
@@ -158,8 +163,8 @@ cached_checkout() {	# cached_checkout SRC OUT REV
 # make prove's tree and build: the same as the bisect tree's, but its
 # own, so that make prove and make check can run at once; the names are the
 # bisect tree's (ccache_basedir). Its own lock (lock_prove_tree).
-PROVE_WT=$CACHE/prove/bisect
-PROVE_BOUT=$CACHE/prove/bisect-out
+PROVE_WT=$CACHE/prove/linux
+PROVE_BOUT=$CACHE/prove/out
 
 lock_prove_tree() {
 	hold_lock "$CACHE/prove" PROVE_LOCKED

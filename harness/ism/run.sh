@@ -30,7 +30,7 @@
 # virtio-pci and virtio-rng in, and the s390 TRNG, which ism.c puts
 # behind the function's rng.
 # KERNEL may also be NAME:OUT, a kernel already built in OUT and judged as
-# NAME is (make prove: series:build/bisect-out with a fix undone).
+# NAME is (make prove: series:OUT, prove's build with a fix undone).
 # ISM_RESULTS: where the logs and summary.json go (build/ism/results).
 set -uo pipefail
 . "$(dirname "$0")/../core/lib.sh"
