@@ -63,8 +63,8 @@ for p in "$QDIR"/*.patch; do
 done
 
 # No debug information (-g): the harness never runs QEMU in a debugger,
-# and on a new machine, where nothing is in ccache, the compile is the
-# longest of the QEMU's build.
+# and without it the compiler has less to do on a new machine, where
+# ccache holds nothing yet.
 configure_args=(--target-list=s390x-softmmu --without-default-features
 	--disable-docs --disable-install-blobs --disable-debug-info
 	--cc="ccache gcc")
